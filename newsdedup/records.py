@@ -1,0 +1,169 @@
+"""Input records: parsing, validation, and what the later stages carry."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from newsdedup.language import normalize_tag
+
+KNOWN_FIELDS = ("id", "source", "url", "language", "published_at", "title", "body")
+
+
+@dataclass(frozen=True)
+class Article:
+    """An accepted input article. ``published_at`` is microseconds since the epoch, UTC."""
+
+    article_id: str
+    source: str
+    url: Optional[str]
+    language: Optional[str]
+    published_at: Optional[int]
+    title: str
+    body: str
+    extra: tuple[tuple[str, Any], ...] = ()
+    origin: str = ""  # "file:line", for error messages
+
+    @property
+    def text_length(self) -> int:
+        return len(self.body) or len(self.title)
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str
+    line: int
+    reason: str
+    detail: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the grouping stages need of an article; the body is left behind."""
+
+    article_id: str
+    source: str
+    url: Optional[str]
+    language: str
+    published_at: Optional[int]
+    title: str
+    text_length: int
+    embed_text: str
+    extra: tuple[tuple[str, Any], ...] = ()
+    signature: Optional[np.ndarray] = field(default=None, compare=False)
+
+
+class RecordError(ValueError):
+    """A record that cannot be accepted; ``reason`` is a short stable code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_datetime(value: Any) -> Optional[int]:
+    """ISO 8601 (or epoch seconds) to microseconds UTC; naive times are taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, bool):
+        raise RecordError("bad_date", f"published_at must be a date, got {value!r}")
+    elif isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise RecordError("bad_date", f"published_at is not a finite number: {value!r}")
+        try:
+            moment = datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise RecordError("bad_date", f"published_at is out of range: {value!r}") from None
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise RecordError("bad_date", f"published_at is not an ISO 8601 date: {value!r}") from None
+    else:
+        raise RecordError("bad_date", f"published_at must be a string, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _text(record: dict, name: str) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError("bad_type", f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _optional_text(record: dict, name: str) -> Optional[str]:
+    return _text(record, name).strip() or None
+
+
+def _carried(value: Any) -> Any:
+    """Extra fields travel as JSON-able values; NaN (pandas' missing) becomes None."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (datetime,)):
+        return value.isoformat()
+    return value
+
+
+def parse_article(record: Any, origin: str = "") -> Article:
+    """Validate one decoded record; raises RecordError naming what is wrong."""
+    if not isinstance(record, dict):
+        raise RecordError("not_an_object", f"expected a JSON object, got {type(record).__name__}")
+    raw_id = record.get("id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        raise RecordError("missing_id", "the record has no id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        raise RecordError("bad_type", f"id must be a string or an integer, got {type(raw_id).__name__}")
+    title, body = _text(record, "title"), _text(record, "body")
+    if not title.strip() and not body.strip():
+        raise RecordError("empty_text", "both title and body are empty")
+    language = _optional_text(record, "language")
+    if language is not None:
+        language = normalize_tag(language)
+    extra = tuple(sorted((k, _carried(v)) for k, v in record.items() if k not in KNOWN_FIELDS))
+    return Article(
+        article_id=str(raw_id).strip(),
+        source=_text(record, "source").strip(),
+        url=_optional_text(record, "url"),
+        language=language,
+        published_at=parse_datetime(record.get("published_at")),
+        title=title,
+        body=body,
+        extra=extra,
+        origin=origin,
+    )
+
+
+def raw_text(record: Union[dict, str, bytes]) -> str:
+    """The raw record as text, for the rejects table."""
+    if isinstance(record, bytes):
+        return record.decode("utf-8", errors="replace")
+    if isinstance(record, str):
+        return record
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class CopyGroup:
+    """Articles that are copies of one another, with the one that stands for them."""
+
+    copy_group_id: str
+    canonical: Member
+    members: tuple[tuple[Member, float], ...]  # (member, estimated Jaccard to the canonical), by id
+    published_at: Optional[int]  # earliest known publication in the group

@@ -1,0 +1,1 @@
+"""Composition of the newsdedup stages, configuration and the command line."""

@@ -1,0 +1,62 @@
+"""The newsdedup pipeline graph: stages composed, nothing computed here."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Sequence
+
+import apache_beam as beam
+
+from newsdedup.assemble import reject_row
+from newsdedup.canonical import CanonicalPolicy
+from newsdedup.schema import SORT_KEYS, articles_schema
+from newsdedup import schema as schemas
+from newsdedup.pipeline.config import Config
+from newsdedup.transforms.assemble_stories import AssembleStories
+from newsdedup.transforms.cluster_stories import ClusterStories
+from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
+from newsdedup.transforms.embed_groups import EmbedGroups
+from newsdedup.transforms.find_copies import FindCopyPairs
+from newsdedup.transforms.fingerprint import Fingerprint
+from newsdedup.transforms.group_copies import GroupCopies
+from newsdedup.transforms.link_copies import LinkCopies
+from newsdedup.transforms.read import ReadArticles
+from newsdedup.transforms.write_tables import WriteTable
+
+
+def _fixed_schema(table: str, _extra: Sequence[str] = ()):
+    return schemas.TABLES[table]
+
+
+@beam.ptransform_fn
+def CarriedFields(members):  # noqa: N802 - a PTransform
+    """The sorted names of the input fields carried through to ``articles``."""
+    return (
+        members
+        | "FieldNames" >> beam.FlatMap(lambda m: [name for name, _ in m.extra])
+        | "Distinct" >> beam.Distinct()
+        | "Sorted" >> beam.combiners.ToList()
+        | "Sort" >> beam.Map(sorted)
+    )
+
+
+def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str, metadata: dict) -> None:
+    """Add the whole job to ``p``; tables land under ``directory``."""
+    policy = CanonicalPolicy(config.canonical.source_priority)
+    read = p | "ReadArticles" >> ReadArticles(files)
+    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds()
+    members = unique.articles | "Fingerprint" >> Fingerprint(config)
+    roots = members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
+    groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
+    stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
+    rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
+    rejects = (read.rejects, unique.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
+
+    shards = config.output.shards
+    carried = members | "CarriedFields" >> CarriedFields()
+    rows.articles | "WriteArticles" >> WriteTable(
+        directory, "articles", articles_schema, SORT_KEYS["articles"], shards, metadata, extra_columns=carried)
+    rows.stories | "WriteStories" >> WriteTable(
+        directory, "stories", partial(_fixed_schema, "stories"), SORT_KEYS["stories"], shards, metadata)
+    rejects | "WriteRejects" >> WriteTable(
+        directory, "rejects", partial(_fixed_schema, "rejects"), SORT_KEYS["rejects"], shards, metadata)

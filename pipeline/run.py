@@ -1,0 +1,159 @@
+"""Running a job: inputs expanded, output staged, pipeline run, output committed.
+
+Output is built in ``<output>.partial`` and renamed into place only when the
+pipeline succeeded and the manifest is written, so a folder named like the
+output is always complete. ``manifest.json`` is written last inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Sequence
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+import newsdedup
+from newsdedup import lsh
+from newsdedup.embedding.model import ModelNotFound, resolve_model
+from newsdedup.schema import TABLES
+from newsdedup.pipeline.config import Config
+from newsdedup.pipeline.graph import build
+from newsdedup.pipeline.options import pipeline_options
+
+MANIFEST = "manifest.json"
+_VERSIONED = ("apache-beam", "datasketch", "numpy", "pyarrow", "sentence-transformers", "torch", "py3langid")
+
+
+class UserError(Exception):
+    """A mistake the user can fix; shown as one line, without a traceback."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    output: str
+    manifest: dict
+
+
+def expand_inputs(patterns: Sequence[str]) -> list[str]:
+    """Every file matched by the paths or globs, each pattern required to match."""
+    if not patterns:
+        raise UserError("no --input given")
+    files: set[str] = set()
+    for pattern in patterns:
+        if os.path.isdir(pattern):
+            pattern = os.path.join(pattern, "*")
+        try:
+            matches = FileSystems.match([pattern])[0].metadata_list
+        except Exception as err:  # Beam raises BeamIOError for unreachable or unknown paths
+            raise UserError(f"cannot list input {pattern}: {err}") from None
+        found = [m.path for m in matches if not os.path.isdir(m.path) and not os.path.basename(m.path).startswith(".")]
+        if not found:
+            raise UserError(f"input {pattern} matches no file")
+        files.update(found)
+    return sorted(files)
+
+
+def _versions() -> dict:
+    found = {"python": platform.python_version(), "newsdedup": newsdedup.__version__}
+    for name in _VERSIONED:
+        try:
+            found[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _prepare_output(output: str, overwrite: bool) -> Path:
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        raise UserError(f"output {output} exists and is not a folder")
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
+    parent = target.resolve().parent
+    if not parent.exists():
+        raise UserError(f"output parent folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"output folder {parent} is not writable")
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    return staging
+
+
+def _commit(staging: Path, output: str) -> None:
+    target = Path(output)
+    if target.exists():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old)
+    else:
+        staging.rename(target)
+
+
+def _row_counts(directory: Path) -> dict:
+    return {
+        table: sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((directory / table).glob("*.parquet")))
+        for table in TABLES
+    }
+
+
+def _counters(result) -> dict:
+    counts = {}
+    for counter in result.metrics().query()["counters"]:
+        if counter.key.metric.namespace == "newsdedup":
+            counts[counter.key.metric.name] = counts.get(counter.key.metric.name, 0) + counter.committed
+    return counts
+
+
+def run(inputs: Sequence[str], output: str, config: Config, beam_args: Sequence[str] = (), overwrite: bool = False) -> RunResult:
+    files = expand_inputs(inputs)
+    try:
+        model_path = resolve_model(config.stories.model)
+    except ModelNotFound as err:
+        raise UserError(str(err)) from None
+    options = pipeline_options(config.runner, beam_args)
+    staging = _prepare_output(output, overwrite)
+    bands, rows = lsh.lsh_params(config.copies.threshold, config.copies.num_perm)
+    metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
+                "versions": _versions()}
+
+    started = time.monotonic()
+    pipeline = beam.Pipeline(options=options)
+    build(pipeline, files, config, str(staging), metadata)
+    result = pipeline.run()
+    result.wait_until_finish()
+    elapsed = time.monotonic() - started
+
+    counters = _counters(result)
+    tables = _row_counts(staging)
+    read = counters.get("records_read", 0)
+    manifest = {
+        **metadata,
+        "model_path": model_path,
+        "inputs": files,
+        "runner": options.get_all_options()["runner"],
+        "counts": {
+            "read": read,
+            "accepted": tables["articles"],
+            "rejected": tables["rejects"],
+            "copy_groups": counters.get("copy_groups", 0),
+            "stories": tables["stories"],
+            "languages_detected": counters.get("languages_detected", 0),
+        },
+        "reconciled": read == tables["articles"] + tables["rejects"],
+        "elapsed_seconds": round(elapsed, 3),
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    _commit(staging, output)
+    return RunResult(output, manifest)

@@ -1,0 +1,66 @@
+import numpy as np
+
+from newsdedup.cluster import cluster_stories
+
+HOUR = 3600.0
+
+
+def _unit(*rows):
+    v = np.array(rows, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_similar_items_share_a_story_and_others_do_not():
+    vectors = _unit([1, 0.05, 0], [1, 0, 0.05], [0, 1, 0], [0, 0.98, 0.1])
+    story = cluster_stories(["a", "b", "c", "d"], [0, HOUR, 2 * HOUR, 3 * HOUR], vectors, 0.9, 72 * HOUR)
+    assert story == {"a": "a", "b": "a", "c": "c", "d": "c"}
+
+
+def test_time_window_separates_lookalike_events():
+    vectors = _unit([1, 0, 0], [1, 0.01, 0])
+    story = cluster_stories(["old", "new"], [0, 400 * 24 * HOUR], vectors, 0.9, 72 * HOUR)
+    assert story["old"] != story["new"]
+    story = cluster_stories(["old", "new"], [0, 400 * 24 * HOUR], vectors, 0.9, None)
+    assert story["old"] == story["new"]
+
+
+def test_undated_items_cluster_with_anything():
+    vectors = _unit([1, 0, 0], [1, 0.01, 0], [1, 0.02, 0])
+    story = cluster_stories(["a", "b", "u"], [0, 1000 * 24 * HOUR, None], vectors, 0.9, 72 * HOUR)
+    assert story["u"] in (story["a"], story["b"])
+    assert story["a"] != story["b"]
+
+
+def test_average_linkage_does_not_chain():
+    # a-b and b-c are similar, a-c are not: single linkage would chain all three.
+    angle = np.deg2rad(22)
+    vectors = _unit([1, 0, 0], [np.cos(angle), np.sin(angle), 0], [np.cos(2 * angle), np.sin(2 * angle), 0])
+    story = cluster_stories(["a", "b", "c"], [0, 0, 0], vectors, 0.9, None)
+    assert len(set(story.values())) == 2
+
+
+def test_input_order_does_not_matter():
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(5, 16))
+    vectors = np.repeat(centers, 4, axis=0) + rng.normal(scale=0.1, size=(20, 16))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    keys = [f"k{i:02d}" for i in range(20)]
+    times = [float(i % 3) * HOUR for i in range(20)]
+    first = cluster_stories(keys, times, vectors, 0.9, 72 * HOUR)
+    perm = rng.permutation(20)
+    second = cluster_stories([keys[i] for i in perm], [times[i] for i in perm], vectors[perm], 0.9, 72 * HOUR)
+    assert first == second
+    assert len(set(first.values())) == 5
+
+
+def test_many_items_cross_blocks():
+    n = 2500  # more than one block of rows
+    vectors = np.zeros((n, 4), dtype=np.float32)
+    vectors[:, 0] = 1.0
+    times = [i * 60.0 for i in range(n)]  # one per minute, all within 72 h
+    story = cluster_stories([f"{i:05d}" for i in range(n)], times, vectors, 0.9, 72 * HOUR)
+    assert set(story.values()) == {"00000"}
+
+
+def test_empty():
+    assert cluster_stories([], [], np.zeros((0, 4), np.float32), 0.9, None) == {}

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from newsdedup.minhash import EMPTY, jaccard, signature
+from newsdedup.shingle import shingles
+
+TEXTS = [
+    "the kremlin urged india and pakistan to return to the negotiating table",
+    "el gobierno de españa anunció hoy nuevas medidas económicas para el país",
+    "x",
+    " ".join(f"w{i}" for i in range(5000)),  # more shingles than one block
+]
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 42), (256, 7)])
+@pytest.mark.parametrize("text", TEXTS)
+def test_signature_equals_datasketch(text, num_perm, seed):
+    grams = shingles(text, "word", 3)
+    reference = MinHash(num_perm=num_perm, seed=seed)
+    reference.update_batch(grams)
+    ours = signature(grams, num_perm, seed)
+    assert ours.dtype == reference.hashvalues.dtype
+    np.testing.assert_array_equal(ours, reference.hashvalues)
+
+
+def test_empty_set_is_all_max():
+    assert (signature([], 16, 1) == EMPTY).all()
+    np.testing.assert_array_equal(signature([], 16, 1), MinHash(num_perm=16).hashvalues)
+
+
+def test_jaccard_estimate_tracks_true_jaccard():
+    a = {f"s{i}".encode() for i in range(0, 600)}
+    b = {f"s{i}".encode() for i in range(200, 800)}  # true J = 400 / 800 = 0.5
+    estimate = jaccard(signature(sorted(a), 256, 1), signature(sorted(b), 256, 1))
+    assert abs(estimate - 0.5) < 0.08
+
+
+def test_jaccard_needs_equal_lengths():
+    with pytest.raises(ValueError):
+        jaccard(signature([b"a"], 16, 1), signature([b"a"], 32, 1))

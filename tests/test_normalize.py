@@ -1,0 +1,71 @@
+from newsdedup.normalize import FurnitureStripper, lead, matching_text, normalize
+from newsdedup.pipeline.config import NormalizeConfig
+
+STRIPPER = FurnitureStripper.from_config(NormalizeConfig().furniture_patterns, NormalizeConfig().agencies)
+
+WIRE = """Russia Calls for Talks
+
+X/ @B7frankH
+
+
+May 7, 2025 Hour: 8:22 am
+
+MOSCOW, 7 may (EFE).- The Kremlin urged both sides to negotiate.
+
+RELATED:
+
+India-Pakistan Clashes Leave 9 Dead
+
+"We call on both parties to exercise restraint," he said.
+
+Photo: EFE/Archivo
+
+teleSUR/ JF
+
+Source: EFE"""
+
+
+def test_normalize_folds_case_width_and_punctuation():
+    assert normalize("Ｈｅｌｌｏ,  WORLD — “¡Año!”") == "hello world año"
+    assert normalize("Straße") == "strasse"
+
+
+def test_normalize_is_idempotent():
+    for text in ["ﬁ Ⅻ ½ Σίσυφος", "MADRID, 7 may (EFE).-", "  a\tb\nc  "]:
+        assert normalize(normalize(text)) == normalize(text)
+
+
+def test_furniture_is_stripped():
+    text = STRIPPER.strip(WIRE)
+    for furniture in ["@B7frankH", "Hour:", "(EFE)", "RELATED", "India-Pakistan Clashes", "Photo:", "teleSUR/", "Source:"]:
+        assert furniture not in text
+    assert "The Kremlin urged both sides to negotiate." in text
+    assert '"We call on both parties to exercise restraint," he said.' in text
+
+
+def test_datelines_of_several_agencies():
+    for dateline, rest in [
+        ("MADRID, 7 may (EFE).- ", "El Gobierno anunció"),
+        ("WASHINGTON (AP) — ", "The president said"),
+        ("GENEVA (Reuters) - ", "Talks resumed"),
+        ("LA HABANA, 3 jun (Prensa Latina) -- ", "Cuba denunció"),
+    ]:
+        assert STRIPPER.strip(dateline + rest) == rest
+
+
+def test_patterns_are_config_not_code():
+    only_efe = FurnitureStripper.from_config([r"^\w+ \({agency}\)\.- "], ["EFE"])
+    assert only_efe.strip("LIMA (EFE).- Texto") == "Texto"
+    assert only_efe.strip("LIMA (AP).- Text") == "LIMA (AP).- Text"
+
+
+def test_matching_text_uses_body_and_falls_back_to_title():
+    assert matching_text("Headline", "MADRID, 7 may (EFE).- Body text.", STRIPPER, 1000) == "body text"
+    assert matching_text("Only A Headline", "", STRIPPER, 1000) == "only a headline"
+    assert len(matching_text("", "word " * 10_000, STRIPPER, 100)) <= 100
+
+
+def test_lead_is_headline_plus_start_of_body():
+    text = lead("Quake hits Peru", "LIMA, 3 mar (EFE).- A strong quake shook the coast. " + "More. " * 200, STRIPPER, 80)
+    assert text.startswith("Quake hits Peru. A strong quake shook the coast.")
+    assert len(text) <= 80 and not text.endswith(" ")

@@ -1,0 +1,51 @@
+import pytest
+
+from newsdedup.records import RecordError, parse_article, parse_datetime
+
+
+def _ok(**fields):
+    return {"id": "a1", "source": "EFE", "title": "Título", "body": "Cuerpo del texto.", **fields}
+
+
+def test_parse_keeps_known_fields_and_carries_the_rest():
+    article = parse_article(_ok(url=" https://x.example/a ", language="es-ES", section="world", gold_cluster="g1"))
+    assert article.article_id == "a1"
+    assert article.url == "https://x.example/a"
+    assert article.language == "es"
+    assert dict(article.extra) == {"section": "world", "gold_cluster": "g1"}
+
+
+def test_integer_ids_become_strings():
+    assert parse_article(_ok(id=42)).article_id == "42"
+
+
+@pytest.mark.parametrize(
+    "record,reason",
+    [
+        ([1, 2], "not_an_object"),
+        ({"title": "t", "body": "b"}, "missing_id"),
+        (_ok(id="  "), "missing_id"),
+        (_ok(id=1.5), "bad_type"),
+        (_ok(id=True), "bad_type"),
+        (_ok(title="", body=" "), "empty_text"),
+        (_ok(body=123), "bad_type"),
+        (_ok(title=["a"]), "bad_type"),
+        (_ok(published_at="yesterday"), "bad_date"),
+        (_ok(published_at="2025-02-30T10:00:00Z"), "bad_date"),
+        (_ok(published_at={"y": 2025}), "bad_date"),
+    ],
+)
+def test_rejections_name_a_reason(record, reason):
+    with pytest.raises(RecordError) as caught:
+        parse_article(record)
+    assert caught.value.reason == reason
+    assert caught.value.detail
+
+
+def test_dates_with_and_without_time_zone():
+    assert parse_datetime("1970-01-01T00:00:01Z") == 1_000_000
+    assert parse_datetime("1970-01-01T01:00:01+01:00") == 1_000_000
+    assert parse_datetime("1970-01-01T00:00:01") == 1_000_000  # naive is UTC
+    assert parse_datetime("2025-05-07") == parse_datetime("2025-05-07T00:00:00+00:00")
+    assert parse_datetime(None) is None and parse_datetime("") is None
+    assert parse_datetime(1.5) == 1_500_000

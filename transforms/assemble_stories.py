@@ -1,0 +1,53 @@
+"""Stage: join groups with their story and emit story and article rows."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from newsdedup.assemble import assemble_story
+from newsdedup.canonical import CanonicalPolicy
+
+
+def _by_story(item):
+    _, joined = item
+    (group,) = joined["group"]
+    ((story_key, vector),) = joined["story"]
+    yield story_key, (group, vector)
+
+
+class _Assemble(beam.DoFn):
+    def __init__(self, policy: CanonicalPolicy):
+        self._policy = policy
+        self.articles = Metrics.counter("newsdedup", "articles_written")
+        self.groups = Metrics.counter("newsdedup", "copy_groups")
+
+    def process(self, item):
+        groups = sorted(item[1], key=lambda gv: gv[0].copy_group_id)
+        story_row, rows = assemble_story(groups, self._policy)
+        self.groups.inc(len(groups))
+        self.articles.inc(len(rows))
+        yield TaggedOutput("stories", story_row)
+        yield from rows
+
+
+class AssembleStories(beam.PTransform):
+    """``{"groups": CopyGroup, "stories": (copy_group_id, (story_key, vector))}`` ->
+    article rows (main) and story rows (``stories``)."""
+
+    def __init__(self, policy: CanonicalPolicy):
+        super().__init__()
+        self._policy = policy
+
+    def expand(self, inputs):
+        return (
+            {
+                "group": inputs["groups"] | "ById" >> beam.Map(lambda g: (g.copy_group_id, g)),
+                "story": inputs["stories"],
+            }
+            | "Join" >> beam.CoGroupByKey()
+            | "ByStory" >> beam.FlatMap(_by_story)
+            | "Gather" >> beam.GroupByKey()
+            | "Rows" >> beam.ParDo(_Assemble(self._policy)).with_outputs("stories", main="articles")
+        )

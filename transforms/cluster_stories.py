@@ -1,0 +1,46 @@
+"""Stage: copy groups -> stories, by embedding similarity within a time window.
+
+All group embeddings meet in one worker (384 floats per copy group, not per
+article): clustering needs to see every candidate neighbour.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from newsdedup.cluster import cluster_stories
+
+
+class _Cluster(beam.DoFn):
+    def __init__(self, threshold: float, window_hours):
+        self._threshold = threshold
+        self._window = None if window_hours is None else window_hours * 3600.0
+        self.stories = Metrics.counter("newsdedup", "stories")
+
+    def process(self, item):
+        entries = sorted(item[1], key=lambda e: e[0][0])
+        keys = [cgid for (cgid, _), _ in entries]
+        times = [None if ts is None else ts / 1e6 for (_, ts), _ in entries]
+        vectors = np.stack([vec for _, vec in entries]) if entries else np.zeros((0, 1), np.float32)
+        story_of = cluster_stories(keys, times, vectors, self._threshold, self._window)
+        self.stories.inc(len(set(story_of.values())))
+        for key, (_, vector) in zip(keys, entries):
+            yield key, (story_of[key], vector)
+
+
+class ClusterStories(beam.PTransform):
+    """``((copy_group_id, published_at), embedding)`` -> ``(copy_group_id, (story_key, embedding))``."""
+
+    def __init__(self, stories_config):
+        super().__init__()
+        self._cfg = stories_config
+
+    def expand(self, vectors):
+        return (
+            vectors
+            | "OneKey" >> beam.Map(lambda kv: (None, kv))
+            | "All" >> beam.GroupByKey()
+            | "Cluster" >> beam.ParDo(_Cluster(self._cfg.threshold, self._cfg.window_hours))
+        )

@@ -1,0 +1,62 @@
+"""Stage: gather each copy group and choose its canonical article."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import apache_beam as beam
+
+from newsdedup import ids, minhash
+from newsdedup.canonical import CanonicalPolicy
+from newsdedup.records import CopyGroup, Member
+
+
+def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
+    canonical = policy.choose(members)
+    scored = []
+    for m in sorted(members, key=lambda m: m.article_id):
+        if m is canonical:
+            similarity = 1.0
+        elif m.signature is None or canonical.signature is None:
+            similarity = 0.0
+        else:
+            similarity = minhash.jaccard(m.signature, canonical.signature)
+        scored.append((dataclasses.replace(m, signature=None), similarity))
+    dated = [m.published_at for m in members if m.published_at is not None]
+    return CopyGroup(
+        copy_group_id=ids.copy_group_id(canonical.article_id),
+        canonical=dataclasses.replace(canonical, signature=None),
+        members=tuple(scored),
+        published_at=min(dated) if dated else None,
+    )
+
+
+def _by_root(item):
+    article_id, joined = item
+    roots = list(joined["root"])
+    for member in joined["member"]:
+        yield (roots[0] if roots else article_id), member
+
+
+class GroupCopies(beam.PTransform):
+    """``{"members": Member, "roots": (article_id, root)}`` -> ``CopyGroup``.
+
+    Articles without a copy form a group of one, so every article has a group.
+    """
+
+    def __init__(self, policy: CanonicalPolicy):
+        super().__init__()
+        self._policy = policy
+
+    def expand(self, inputs):
+        policy = self._policy
+        return (
+            {
+                "member": inputs["members"] | "ById" >> beam.Map(lambda m: (m.article_id, m)),
+                "root": inputs["roots"],
+            }
+            | "Join" >> beam.CoGroupByKey()
+            | "ByRoot" >> beam.FlatMap(_by_root)
+            | "Gather" >> beam.GroupByKey()
+            | "Canonical" >> beam.Map(lambda item: build_group(list(item[1]), policy))
+        )

@@ -1,0 +1,61 @@
+"""Stage: read input files into articles, and everything unreadable into rejects."""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence, Union
+
+import apache_beam as beam
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from newsdedup.readers import read_records
+from newsdedup.records import Article, RecordError, Reject, parse_article
+
+REJECTS = "rejects"
+
+
+class _ReadFile(beam.DoFn):
+    def __init__(self) -> None:
+        self.read = Metrics.counter("newsdedup", "records_read")
+        self.rejected = Metrics.counter("newsdedup", "records_rejected_on_read")
+
+    def process(self, path: str) -> Iterator[Union[Article, TaggedOutput]]:
+        line = 0
+        try:
+            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+                for raw in read_records(stream, path):
+                    line = raw.line
+                    self.read.inc()
+                    try:
+                        if raw.error is not None:
+                            raise raw.error
+                        yield parse_article(raw.record, origin=f"{path}:{raw.line}")
+                    except RecordError as err:
+                        self.rejected.inc()
+                        yield TaggedOutput(REJECTS, Reject(path, raw.line, err.reason, err.detail, raw.raw))
+        except Exception as err:  # a corrupt file: keep what was read, reject the rest
+            self.read.inc()
+            self.rejected.inc()
+            detail = f"cannot read past line {line}: {err.__class__.__name__}: {err}"
+            yield TaggedOutput(REJECTS, Reject(path, line + 1, "unreadable_file", detail, ""))
+
+
+class ReadArticles(beam.PTransform):
+    """Files (already expanded from globs) -> ``Article`` main output + ``rejects``.
+
+    A file is read by one worker; Reshuffle spreads files across workers.
+    """
+
+    def __init__(self, files: Sequence[str]):
+        super().__init__()
+        self._files = sorted(files)
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Files" >> beam.Create(self._files)
+            | "Spread" >> beam.Reshuffle()
+            | "Parse" >> beam.ParDo(_ReadFile()).with_outputs(REJECTS, main="articles")
+        )
