@@ -52,18 +52,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args, beam_args = parser.parse_known_args(argv)
     debug = args.debug or "--debug" in beam_args
     beam_args = [a for a in beam_args if a != "--debug"]
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Beam warns at import about optional cloud clients; only --debug shows it.
+    logging.basicConfig(level=logging.INFO if debug else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
-    from newsdedup.pipeline.run import UserError, run
+    from newsdedup.pipeline.run import PipelineFailed, UserError, run
 
     try:
         config = load_config(args.config, args.set)
-        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite)
+        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
     except (UserError, ConfigError) as err:
         if debug:
             raise
         print(f"newsdedup: error: {err}", file=sys.stderr)
         return _USAGE_ERROR
+    except PipelineFailed as err:
+        if debug:
+            raise
+        print(f"newsdedup: error: {err}", file=sys.stderr)
+        return 1
     print(f"newsdedup: wrote {result.output}")
     print(summary_table(result.manifest))
     return 0 if result.manifest["reconciled"] else 1

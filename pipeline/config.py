@@ -184,6 +184,13 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
     return cls(**kwargs)
 
 
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """One line: what PyYAML found wrong, and where."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
 def _apply_override(data: dict, override: str) -> None:
     if "=" not in override:
         raise ConfigError(f"--set expects KEY=VALUE, got {override!r}")
@@ -197,7 +204,7 @@ def _apply_override(data: dict, override: str) -> None:
     try:
         node[parts[-1]] = yaml.safe_load(raw)
     except yaml.YAMLError as err:
-        raise ConfigError(f"--set {key}: value is not valid YAML: {err}") from None
+        raise ConfigError(f"--set {key}: value is not valid YAML: {_yaml_problem(err)}") from None
 
 
 def load_config(path: Optional[str | Path] = None, overrides: typing.Sequence[str] = ()) -> Config:
@@ -211,7 +218,7 @@ def load_config(path: Optional[str | Path] = None, overrides: typing.Sequence[st
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as err:
-            raise ConfigError(f"config {path} is not valid YAML: {err}") from None
+            raise ConfigError(f"config {path} is not valid YAML: {_yaml_problem(err)}") from None
     for override in overrides:
         _apply_override(data, override)
     return _build(Config, data, "")

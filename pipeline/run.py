@@ -7,8 +7,11 @@ output is always complete. ``manifest.json`` is written last inside it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
+import sys
 import platform
 import shutil
 import time
@@ -24,17 +27,23 @@ from apache_beam.io.filesystems import FileSystems
 import newsdedup
 from newsdedup import lsh
 from newsdedup.embedding.model import ModelNotFound, resolve_model
+from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.graph import build
 from newsdedup.pipeline.options import pipeline_options
 
 MANIFEST = "manifest.json"
+LOG = "run.log"
 _VERSIONED = ("apache-beam", "datasketch", "numpy", "pyarrow", "sentence-transformers", "torch", "py3langid")
 
 
 class UserError(Exception):
     """A mistake the user can fix; shown as one line, without a traceback."""
+
+
+class PipelineFailed(Exception):
+    """The job itself failed; the message carries the end of the worker log."""
 
 
 @dataclass(frozen=True)
@@ -43,21 +52,40 @@ class RunResult:
     manifest: dict
 
 
+def _readable(path: str) -> bool:
+    try:
+        detect_format(path)
+        return True
+    except ValueError:
+        return False
+
+
 def expand_inputs(patterns: Sequence[str]) -> list[str]:
-    """Every file matched by the paths or globs, each pattern required to match."""
+    """Every input file matched by the paths or globs; each pattern must match.
+
+    A folder contributes the files in it whose format is known; a file named
+    explicitly or by a glob must have a known format.
+    """
     if not patterns:
         raise UserError("no --input given")
     files: set[str] = set()
     for pattern in patterns:
-        if os.path.isdir(pattern):
-            pattern = os.path.join(pattern, "*")
+        folder = os.path.isdir(pattern)
+        query = os.path.join(pattern, "*") if folder else pattern
         try:
-            matches = FileSystems.match([pattern])[0].metadata_list
+            matches = FileSystems.match([query])[0].metadata_list
         except Exception as err:  # Beam raises BeamIOError for unreachable or unknown paths
             raise UserError(f"cannot list input {pattern}: {err}") from None
         found = [m.path for m in matches if not os.path.isdir(m.path) and not os.path.basename(m.path).startswith(".")]
+        if folder:
+            found = [f for f in found if _readable(f)]
         if not found:
-            raise UserError(f"input {pattern} matches no file")
+            raise UserError(f"input {pattern} matches no {'article file' if folder else 'file'}")
+        for path in found:
+            try:
+                detect_format(path)
+            except ValueError as err:
+                raise UserError(str(err)) from None
         files.update(found)
     return sorted(files)
 
@@ -116,7 +144,43 @@ def _counters(result) -> dict:
     return counts
 
 
-def run(inputs: Sequence[str], output: str, config: Config, beam_args: Sequence[str] = (), overwrite: bool = False) -> RunResult:
+@contextlib.contextmanager
+def _stderr_to(path: Path, enabled: bool):
+    """Send this process's and Beam's worker processes' stderr to ``path``.
+
+    Worker processes inherit file descriptor 2 and log at INFO regardless of
+    our level; the log is kept beside the output instead of on the terminal.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run(
+    inputs: Sequence[str],
+    output: str,
+    config: Config,
+    beam_args: Sequence[str] = (),
+    overwrite: bool = False,
+    quiet_workers: bool = True,
+) -> RunResult:
     files = expand_inputs(inputs)
     try:
         model_path = resolve_model(config.stories.model)
@@ -131,8 +195,15 @@ def run(inputs: Sequence[str], output: str, config: Config, beam_args: Sequence[
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build(pipeline, files, config, str(staging), metadata)
-    result = pipeline.run()
-    result.wait_until_finish()
+    log = staging / LOG
+    try:
+        with _stderr_to(log, quiet_workers):
+            result = pipeline.run()
+            result.wait_until_finish()
+    except Exception as err:
+        logging.getLogger(__name__).debug("pipeline failed", exc_info=True)
+        raise PipelineFailed(f"the pipeline failed: {err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                             f"\n--- last lines of {log} ---\n{_tail(log)}") from err
     elapsed = time.monotonic() - started
 
     counters = _counters(result)

@@ -1,0 +1,122 @@
+"""Each Beam stage on its own, with TestPipeline and assert_that."""
+
+import json
+
+import apache_beam as beam
+import numpy as np
+import pyarrow.parquet as pq
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from newsdedup import minhash
+from newsdedup.normalize import normalize
+from newsdedup.shingle import shingles
+from newsdedup.canonical import CanonicalPolicy
+from newsdedup.pipeline.config import Config, CopiesConfig
+from newsdedup.records import Article, CopyGroup, Member, Reject
+from newsdedup.schema import REJECTS
+from newsdedup.transforms.assemble_stories import AssembleStories
+from newsdedup.transforms.cluster_stories import ClusterStories
+from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
+from newsdedup.transforms.find_copies import FindCopyPairs
+from newsdedup.transforms.fingerprint import Fingerprint
+from newsdedup.transforms.group_copies import GroupCopies
+from newsdedup.transforms.link_copies import LinkCopies
+from newsdedup.transforms.read import ReadArticles
+from newsdedup.transforms.write_tables import WriteTable
+
+POLICY = CanonicalPolicy(("EFE", "AP"))
+BODY = ("The Kremlin urged India and Pakistan on Wednesday to return to the negotiating table as soon as "
+        "possible and resolve all their differences through peaceful and diplomatic means, officials said.")
+
+
+def _article(article_id, body=BODY, source="EFE", published_at=None, language="en", title="T", origin=""):
+    return Article(article_id, source, None, language, published_at, title, body, (), origin)
+
+
+def _member(article_id, text, source="Outlet", published_at=None):
+    sig = minhash.signature(shingles(text, "word", 3), 128, 1)
+    return Member(article_id, source, None, "en", published_at, "T " + article_id, len(text), text, (), sig)
+
+
+def test_read_articles_splits_articles_and_rejects(tmp_path):
+    good = tmp_path / "a.jsonl"
+    good.write_text(json.dumps({"id": 1, "title": "t", "body": "b"}) + "\n{oops\n" + json.dumps({"title": "x"}) + "\n")
+    with TestPipeline() as p:
+        read = p | ReadArticles([str(good)])
+        assert_that(read.articles | beam.Map(lambda a: a.article_id), equal_to(["1"]), label="articles")
+        assert_that(read.rejects | beam.Map(lambda r: (r.line, r.reason)),
+                    equal_to([(2, "bad_json"), (3, "missing_id")]), label="rejects")
+
+
+def test_drop_duplicate_ids_keeps_one_by_content():
+    a = _article("x", body="one", origin="f:1")
+    b = _article("x", body="one", origin="f:2")
+    c = _article("x", body="two", origin="f:3")
+    with TestPipeline() as p:
+        out = p | beam.Create([a, b, c, _article("y")]) | DropDuplicateIds()
+        assert_that(out.articles | beam.Map(lambda r: (r.article_id, r.body)),
+                    equal_to([("x", "one"), ("y", BODY)]), label="kept")
+        assert_that(out.rejects | beam.Map(lambda r: (r.line, r.reason)),
+                    equal_to([(2, "duplicate_id"), (3, "duplicate_id_conflict")]), label="rejected")
+
+
+def test_fingerprint_strips_detects_and_signs():
+    article = _article("a", body="MADRID, 7 may (EFE).- " + BODY, language=None)
+    with TestPipeline() as p:
+        members = p | beam.Create([article]) | Fingerprint(Config())
+        expected = minhash.signature(shingles(normalize(BODY), "word", 3), 128, 1)
+        assert_that(
+            members | beam.Map(lambda m: (m.language, m.embed_text.startswith("T. The Kremlin"),
+                                          bool((m.signature == expected).all()))),
+            equal_to([("en", True, True)]))
+
+
+def test_find_copy_pairs_and_link_copies():
+    edited = BODY.replace("on Wednesday", "on Wednesday morning") + " More at eleven."
+    members = [_member("a", BODY.lower()), _member("b", edited.lower()), _member("c", "completely different words here " * 5)]
+    with TestPipeline() as p:
+        pairs = p | beam.Create(members) | FindCopyPairs(CopiesConfig())
+        assert_that(pairs | beam.Map(lambda e: (e[0], e[1], e[2] > 0.5)), equal_to([("a", "b", True)]), label="pairs")
+        roots = pairs | LinkCopies()
+        assert_that(roots, equal_to([("a", "a"), ("b", "a")]), label="roots")
+
+
+def test_group_copies_chooses_the_canonical():
+    members = [_member("a", BODY, source="teleSUR"), _member("b", BODY, source="EFE"), _member("c", "other text")]
+    with TestPipeline() as p:
+        groups = {"members": p | "M" >> beam.Create(members), "roots": p | "R" >> beam.Create([("a", "a"), ("b", "a")])} \
+            | GroupCopies(POLICY)
+        assert_that(groups | beam.Map(lambda g: (g.canonical.article_id, [m.article_id for m, _ in g.members])),
+                    equal_to([("b", ["a", "b"]), ("c", ["c"])]))
+
+
+def test_cluster_and_assemble_stories():
+    def group(gid, source, ts):
+        m = Member(gid, source, None, "en", ts, f"title {gid}", 10, "x", ())
+        return CopyGroup(f"cg-{gid}", m, ((m, 1.0),), ts)
+
+    groups = [group("a", "Outlet", 0), group("b", "EFE", 10), group("c", "AP", 0)]
+    vectors = [((f"cg-{k}", ts), np.array(v, np.float32)) for k, ts, v in
+               [("a", 0, [1, 0]), ("b", 10, [0.995, 0.0999]), ("c", 0, [0, 1])]]
+    with TestPipeline() as p:
+        stories = p | "V" >> beam.Create(vectors) | ClusterStories(Config().stories)
+        rows = {"groups": p | "G" >> beam.Create(groups), "stories": stories} | AssembleStories(POLICY)
+        assert_that(rows.stories | beam.Map(lambda s: (s["canonical_article_id"], s["article_count"])),
+                    equal_to([("b", 2), ("c", 1)]), label="stories")
+        assert_that(rows.articles | beam.Map(lambda r: (r["article_id"], r["is_story_canonical"], r["similarity_to_canonical"] > 0.99)),
+                    equal_to([("a", False, True), ("b", True, True), ("c", True, True)]), label="articles")
+
+
+def test_write_table_is_sorted_and_writes_every_shard(tmp_path):
+    rows = [{"file": "f", "line": n, "reason": "r", "detail": None, "raw": ""} for n in (5, 1, 3)]
+    with TestPipeline() as p:
+        _ = p | beam.Create(rows) | WriteTable(str(tmp_path), "rejects", lambda _: REJECTS, ("file", "line", "reason"), 3, {"k": 1})
+    files = sorted((tmp_path / "rejects").glob("*.parquet"))
+    assert [f.name for f in files] == [f"part-0000{i}-of-00003.parquet" for i in range(3)]
+    tables = [pq.read_table(f) for f in files]
+    assert sum(t.num_rows for t in tables) == 3
+    for t in tables:
+        lines = t.column("line").to_pylist()
+        assert lines == sorted(lines)
+        assert json.loads(t.schema.metadata[b"newsdedup"]) == {"k": 1}
