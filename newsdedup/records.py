@@ -6,6 +6,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -68,8 +69,34 @@ class RecordError(ValueError):
         self.detail = detail
 
 
+_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+
+
+def _parse_date_text(value: str) -> datetime:
+    """ISO 8601; failing that, RFC 2822 (feeds) or an English "March 01, 2008" dateline."""
+    text = value.strip()
+    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    raise RecordError("bad_date", f"published_at is not an ISO 8601 date: {value!r}")
+
+
 def parse_datetime(value: Any) -> Optional[int]:
-    """ISO 8601 (or epoch seconds) to microseconds UTC; naive times are taken as UTC."""
+    """A date (ISO 8601, RFC 2822, English dateline, epoch seconds) to microseconds UTC.
+
+    Times without a zone are taken as UTC.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -84,13 +111,7 @@ def parse_datetime(value: Any) -> Optional[int]:
         except (OverflowError, OSError, ValueError):
             raise RecordError("bad_date", f"published_at is out of range: {value!r}") from None
     elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise RecordError("bad_date", f"published_at is not an ISO 8601 date: {value!r}") from None
+        moment = _parse_date_text(value)
     else:
         raise RecordError("bad_date", f"published_at must be a string, got {type(value).__name__}")
     if moment.tzinfo is None:

@@ -50,8 +50,10 @@ class NormalizeConfig:
         # Photo captions and credits: "Photo: EFE", "Foto: EFE/Archivo", "X/ @user"
         r"(?im)^[^\S\n]*(?:photo|foto|image|imagen|video|vídeo)\s*:.*$",
         r"(?m)^[^\S\n]*(?:X|Twitter|Instagram|Facebook)\s*/\s*@\w+[^\n]*$",
-        # Timestamp lines: "May 7, 2025 Hour: 8:22 am"
+        # Timestamp lines: "May 7, 2025 Hour: 8:22 am", "Wednesday, March 01, 2008", "7 de mayo de 2025"
         r"(?im)^[^\S\n]*\w+\s+\d{1,2},\s*\d{4}\s+(?:hour|hora)\s*:.*$",
+        r"(?im)^[^\S\n]*(?:\w+,\s*)?\w+\s+\d{1,2},\s*\d{4}[^\S\n]*$",
+        r"(?im)^[^\S\n]*(?:\w+,?\s+)?\d{1,2}\s+de\s+\w+\s+de\s+\d{4}[^\S\n]*$",
     )
     max_chars: int = 20_000
 
@@ -86,7 +88,7 @@ class StoriesConfig:
     lead_chars: int = 600
     max_seq_length: int = 256
     batch_size: int = 32
-    threshold: float = 0.85
+    threshold: float = 0.88
     window_hours: Optional[float] = 72.0
 
     def __post_init__(self) -> None:

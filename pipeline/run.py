@@ -106,14 +106,13 @@ def _prepare_output(output: str, overwrite: bool) -> Path:
         raise UserError(f"output {output} exists and is not a folder")
     if target.exists() and any(target.iterdir()) and not overwrite:
         raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
-    parent = target.resolve().parent
-    if not parent.exists():
-        raise UserError(f"output parent folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UserError(f"output folder {parent} is not writable")
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    try:
+        target.resolve().parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(target.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+    except OSError as err:
+        raise UserError(f"cannot write output {output}: {err.strerror or err}") from None
     return staging
 
 

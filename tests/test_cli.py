@@ -54,7 +54,9 @@ def test_output_holding_a_run_needs_overwrite(capsys, tmp_path):
 
 
 def test_unwritable_output(capsys, tmp_path):
-    assert "does not exist" in _error(capsys, ["run", "--input", str(SEEDS), "--output", str(tmp_path / "a" / "b")])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert "cannot write output" in _error(capsys, ["run", "--input", str(SEEDS), "--output", str(blocker / "out")])
 
 
 def test_multi_threading_refused(capsys, tmp_path):

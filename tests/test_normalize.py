@@ -53,6 +53,11 @@ def test_datelines_of_several_agencies():
         assert STRIPPER.strip(dateline + rest) == rest
 
 
+def test_bare_date_lines_are_furniture():
+    for line in ["March 01, 2008", "Wednesday, May 7, 2025", "7 de mayo de 2025", "miércoles, 7 de mayo de 2025"]:
+        assert STRIPPER.strip(f"{line}\nThe story.") == "\nThe story."
+
+
 def test_patterns_are_config_not_code():
     only_efe = FurnitureStripper.from_config([r"^\w+ \({agency}\)\.- "], ["EFE"])
     assert only_efe.strip("LIMA (EFE).- Texto") == "Texto"

@@ -49,3 +49,10 @@ def test_dates_with_and_without_time_zone():
     assert parse_datetime("2025-05-07") == parse_datetime("2025-05-07T00:00:00+00:00")
     assert parse_datetime(None) is None and parse_datetime("") is None
     assert parse_datetime(1.5) == 1_500_000
+
+
+def test_feed_and_dateline_dates_are_repaired():
+    day = parse_datetime("2008-03-01T00:00:00Z")
+    assert parse_datetime("March 01, 2008") == day
+    assert parse_datetime("Sat, 01 Mar 2008 00:00:00 +0000") == day
+    assert parse_datetime("1 March 2008") == day
