@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 import newsdedup
-from newsdedup import lsh
+from newsdedup import lsh, progress
 from newsdedup.embedding.model import ModelNotFound, resolve_model
 from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
@@ -149,20 +149,52 @@ def _stderr_to(path: Path, enabled: bool):
 
     Worker processes inherit file descriptor 2 and log at INFO regardless of
     our level; the log is kept beside the output instead of on the terminal.
+    Yields a stream to the real stderr, for progress.
     """
     if not enabled:
-        yield
+        yield sys.stderr
         return
     sys.stderr.flush()
     saved = os.dup(2)
     with open(path, "ab") as log:
         os.dup2(log.fileno(), 2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1)
     try:
-        yield
+        yield terminal
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+        terminal.close()
+
+
+_PROGRESS = (
+    ("records_read", "read"), ("records_rejected_on_read", "rejected"), ("articles_signed", "signed"),
+    ("pairs_verified", "pairs verified"), ("copy_groups", "copy groups"), ("groups_embedded", "embedded"),
+    ("stories", "stories"), ("articles_written", "articles written"),
+)
+
+
+class _ProgressPrinter:
+    """One refreshed line on a terminal; a line every ``every`` seconds elsewhere."""
+
+    def __init__(self, stream, every: float = 10.0):
+        self._stream, self._every, self._last = stream, every, 0.0
+        self._tty = stream.isatty()
+
+    def __call__(self, totals) -> None:
+        line = "  " + " · ".join(f"{label} {totals[key]:,}" for key, label in _PROGRESS if key in totals)
+        if self._tty:
+            self._stream.write("\r\033[K" + line)
+        elif time.monotonic() - self._last >= self._every:
+            self._stream.write(line + "\n")
+            self._last = time.monotonic()
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._tty:
+            self._stream.write("\r\033[K")
+            self._stream.flush()
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -196,9 +228,18 @@ def run(
     build(pipeline, files, config, str(staging), metadata)
     log = staging / LOG
     try:
-        with _stderr_to(log, quiet_workers):
-            result = pipeline.run()
-            result.wait_until_finish()
+        with _stderr_to(log, quiet_workers) as terminal:
+            printer = _ProgressPrinter(terminal)
+            monitor = progress.Monitor(log, printer)
+            if quiet_workers:
+                monitor.start()
+            try:
+                result = pipeline.run()
+                result.wait_until_finish()
+            finally:
+                if quiet_workers:
+                    monitor.stop()
+                printer.close()
     except Exception as err:
         logging.getLogger(__name__).debug("pipeline failed", exc_info=True)
         raise PipelineFailed(f"the pipeline failed: {err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}"

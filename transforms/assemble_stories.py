@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from newsdedup.assemble import assemble_story
 from newsdedup.canonical import CanonicalPolicy
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 def _by_story(item):
@@ -17,16 +17,14 @@ def _by_story(item):
     yield story_key, (group, vector)
 
 
-class _Assemble(beam.DoFn):
+class _Assemble(CountingDoFn):
     def __init__(self, policy: CanonicalPolicy):
         self._policy = policy
-        self.articles = Metrics.counter("newsdedup", "articles_written")
-        self.groups = Metrics.counter("newsdedup", "copy_groups")
+        self.articles = StageCounter("articles_written")
 
     def process(self, item):
         groups = sorted(item[1], key=lambda gv: gv[0].copy_group_id)
         story_row, rows = assemble_story(groups, self._policy)
-        self.groups.inc(len(groups))
         self.articles.inc(len(rows))
         yield TaggedOutput("stories", story_row)
         yield from rows

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.metrics import Metrics
 
 from newsdedup.cluster import cluster_stories
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
-class _Cluster(beam.DoFn):
+class _Cluster(CountingDoFn):
     def __init__(self, threshold: float, window_hours):
         self._threshold = threshold
         self._window = None if window_hours is None else window_hours * 3600.0
-        self.stories = Metrics.counter("newsdedup", "stories")
+        self.stories = StageCounter("stories")
 
     def process(self, item):
         entries = sorted(item[1], key=lambda e: e[0][0])

@@ -7,10 +7,10 @@ import json
 from typing import Iterable, Iterator, Union
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from newsdedup.records import Article, Reject, raw_text
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 REJECTS = "rejects"
 
@@ -25,9 +25,9 @@ def _origin(article: Article) -> tuple[str, int]:
     return path, int(line) if line.isdigit() else 0
 
 
-class _KeepOne(beam.DoFn):
+class _KeepOne(CountingDoFn):
     def __init__(self) -> None:
-        self.duplicates = Metrics.counter("newsdedup", "duplicate_ids")
+        self.duplicates = StageCounter("duplicate_ids")
 
     def process(self, item: tuple[str, Iterable[Article]]) -> Iterator[Union[Article, TaggedOutput]]:
         _, articles = item

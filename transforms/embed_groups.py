@@ -13,6 +13,7 @@ import numpy as np
 from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, PredictionResult, RunInference
 
 from newsdedup.embedding.model import load_model
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
@@ -44,6 +45,16 @@ class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
         return "newsdedup_embeddings"
 
 
+class _Vector(CountingDoFn):
+    def __init__(self):
+        self.embedded = StageCounter("groups_embedded")
+
+    def process(self, item):
+        key, result = item
+        self.embedded.inc()
+        yield key, result.inference
+
+
 class EmbedGroups(beam.PTransform):
     """``CopyGroup`` -> ``((copy_group_id, published_at), embedding)`` of its canonical's lead."""
 
@@ -59,5 +70,5 @@ class EmbedGroups(beam.PTransform):
             groups
             | "Text" >> beam.Map(lambda g: ((g.copy_group_id, g.published_at), g.canonical.embed_text))
             | "Infer" >> RunInference(self._handler)
-            | "Vector" >> beam.MapTuple(lambda key, result: (key, result.inference))
+            | "Vector" >> beam.ParDo(_Vector())
         )

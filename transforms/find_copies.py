@@ -11,10 +11,10 @@ from typing import Iterable, Iterator
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.metrics import Metrics
 
 from newsdedup import lsh, minhash
 from newsdedup.records import Member
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 def bucket_pairs(
@@ -35,10 +35,10 @@ def bucket_pairs(
                 yield (id_b, id_a, similarity)
 
 
-class _BandKeys(beam.DoFn):
+class _BandKeys(CountingDoFn):
     def __init__(self, bands: int, rows: int) -> None:
         self._bands, self._rows = bands, rows
-        self.unsigned = Metrics.counter("newsdedup", "articles_without_shingles")
+        self.unsigned = StageCounter("articles_without_shingles")
 
     def process(self, member: Member):
         if member.signature is None:
@@ -48,10 +48,11 @@ class _BandKeys(beam.DoFn):
             yield key, (member.article_id, member.signature)
 
 
-class _VerifyBucket(beam.DoFn):
+class _VerifyBucket(CountingDoFn):
     def __init__(self, threshold: float, max_bucket_size: int) -> None:
         self._threshold, self._max = threshold, max_bucket_size
-        self.oversized = Metrics.counter("newsdedup", "oversized_buckets")
+        self.oversized = StageCounter("oversized_buckets")
+        self.pairs = StageCounter("pairs_verified")
 
     def process(self, item: tuple[bytes, Iterable[tuple[str, np.ndarray]]]):
         members = list(item[1])
@@ -59,7 +60,9 @@ class _VerifyBucket(beam.DoFn):
             return
         if len(members) > self._max:
             self.oversized.inc()
-        yield from bucket_pairs(members, self._threshold, self._max)
+        for pair in bucket_pairs(members, self._threshold, self._max):
+            self.pairs.inc()
+            yield pair
 
 
 class FindCopyPairs(beam.PTransform):

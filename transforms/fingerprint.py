@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
 from newsdedup import language, minhash, normalize, shingle
 from newsdedup.records import Article, Member
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
-class _Fingerprint(beam.DoFn):
+class _Fingerprint(CountingDoFn):
     def __init__(self, config) -> None:
         self._config = config
-        self.detected = Metrics.counter("newsdedup", "languages_detected")
+        self.signed = StageCounter("articles_signed")
+        self.detected = StageCounter("languages_detected")
 
     def setup(self) -> None:
         norm = self._config.normalize
@@ -26,6 +27,7 @@ class _Fingerprint(beam.DoFn):
             self.detected.inc()
             lang = language.detect(f"{article.title}\n{article.body[:5000]}", cfg.language.min_chars)
         grams = shingle.shingles(text, cfg.copies.shingle_kind, cfg.copies.shingle_size)
+        self.signed.inc()
         yield Member(
             article_id=article.article_id,
             source=article.source,

@@ -9,6 +9,7 @@ import apache_beam as beam
 from newsdedup import ids, minhash
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.records import CopyGroup, Member
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
@@ -31,6 +32,16 @@ def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
     )
 
 
+class _BuildGroup(CountingDoFn):
+    def __init__(self, policy: CanonicalPolicy):
+        self._policy = policy
+        self.groups = StageCounter("copy_groups")
+
+    def process(self, item):
+        self.groups.inc()
+        yield build_group(list(item[1]), self._policy)
+
+
 def _by_root(item):
     article_id, joined = item
     roots = list(joined["root"])
@@ -49,7 +60,6 @@ class GroupCopies(beam.PTransform):
         self._policy = policy
 
     def expand(self, inputs):
-        policy = self._policy
         return (
             {
                 "member": inputs["members"] | "ById" >> beam.Map(lambda m: (m.article_id, m)),
@@ -58,5 +68,5 @@ class GroupCopies(beam.PTransform):
             | "Join" >> beam.CoGroupByKey()
             | "ByRoot" >> beam.FlatMap(_by_root)
             | "Gather" >> beam.GroupByKey()
-            | "Canonical" >> beam.Map(lambda item: build_group(list(item[1]), policy))
+            | "Canonical" >> beam.ParDo(_BuildGroup(self._policy))
         )

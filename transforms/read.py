@@ -7,19 +7,19 @@ from typing import Iterator, Sequence, Union
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 
 from newsdedup.readers import read_records
 from newsdedup.records import Article, RecordError, Reject, parse_article
+from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 REJECTS = "rejects"
 
 
-class _ReadFile(beam.DoFn):
+class _ReadFile(CountingDoFn):
     def __init__(self) -> None:
-        self.read = Metrics.counter("newsdedup", "records_read")
-        self.rejected = Metrics.counter("newsdedup", "records_rejected_on_read")
+        self.read = StageCounter("records_read")
+        self.rejected = StageCounter("records_rejected_on_read")
 
     def process(self, path: str) -> Iterator[Union[Article, TaggedOutput]]:
         line = 0
