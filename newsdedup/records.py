@@ -11,6 +11,7 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from newsdedup.html import html_to_text
 from newsdedup.language import normalize_tag
 
 KNOWN_FIELDS = ("id", "source", "url", "language", "published_at", "title", "body")
@@ -151,7 +152,10 @@ def parse_article(record: Any, origin: str = "") -> Article:
         raise RecordError("missing_id", "the record has no id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
         raise RecordError("bad_type", f"id must be a string or an integer, got {type(raw_id).__name__}")
-    title, body = _text(record, "title"), _text(record, "body")
+    if "title" not in record and "body" not in record:
+        fields = ", ".join(sorted(map(str, record))[:12])
+        raise RecordError("missing_text", f"the record has neither a title nor a body field (fields: {fields})")
+    title, body = html_to_text(_text(record, "title")), html_to_text(_text(record, "body"))
     if not title.strip() and not body.strip():
         raise RecordError("empty_text", "both title and body are empty")
     language = _optional_text(record, "language")
@@ -169,6 +173,19 @@ def parse_article(record: Any, origin: str = "") -> Article:
         extra=extra,
         origin=origin,
     )
+
+
+def article_origin(article: Article) -> tuple[str, int]:
+    """(file, line) an article was read from."""
+    path, _, line = article.origin.rpartition(":")
+    return path, int(line) if line.isdigit() else 0
+
+
+def article_raw(article: Article) -> str:
+    """An accepted article as a record again, for the rejects table."""
+    return raw_text({"id": article.article_id, "source": article.source, "url": article.url,
+                     "language": article.language, "published_at": article.published_at,
+                     "title": article.title, "body": article.body, **dict(article.extra)})
 
 
 def raw_text(record: Union[dict, str, bytes]) -> str:

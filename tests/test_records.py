@@ -24,6 +24,7 @@ def test_integer_ids_become_strings():
     [
         ([1, 2], "not_an_object"),
         ({"title": "t", "body": "b"}, "missing_id"),
+        ({"id": 1, "headline": "t", "content": "b"}, "missing_text"),
         (_ok(id="  "), "missing_id"),
         (_ok(id=1.5), "bad_type"),
         (_ok(id=True), "bad_type"),

@@ -64,7 +64,7 @@ def test_drop_duplicate_ids_keeps_one_by_content():
 def test_fingerprint_strips_detects_and_signs():
     article = _article("a", body="MADRID, 7 may (EFE).- " + BODY, language=None)
     with TestPipeline() as p:
-        members = p | beam.Create([article]) | Fingerprint(Config())
+        members = (p | beam.Create([article]) | Fingerprint(Config())).members
         expected = minhash.signature(shingles(normalize(BODY), "word", 3), 128, 1)
         assert_that(
             members | beam.Map(lambda m: (m.language, m.embed_text.startswith("T. The Kremlin"),

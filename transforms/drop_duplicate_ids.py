@@ -9,7 +9,7 @@ from typing import Iterable, Iterator, Union
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from newsdedup.records import Article, Reject, raw_text
+from newsdedup.records import Article, Reject, article_origin, article_raw
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 REJECTS = "rejects"
@@ -20,11 +20,6 @@ def content_digest(article: Article) -> str:
     return hashlib.sha1(json.dumps(fields, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _origin(article: Article) -> tuple[str, int]:
-    path, _, line = article.origin.rpartition(":")
-    return path, int(line) if line.isdigit() else 0
-
-
 class _KeepOne(CountingDoFn):
     def __init__(self) -> None:
         self.duplicates = StageCounter("duplicate_ids")
@@ -32,7 +27,7 @@ class _KeepOne(CountingDoFn):
     def process(self, item: tuple[str, Iterable[Article]]) -> Iterator[Union[Article, TaggedOutput]]:
         _, articles = item
         # The kept record depends on content only, never on file order or position.
-        ranked = sorted(((content_digest(a), _origin(a), a) for a in articles), key=lambda x: (x[0], x[1]))
+        ranked = sorted(((content_digest(a), article_origin(a), a) for a in articles), key=lambda x: (x[0], x[1]))
         kept_digest, _, kept = ranked[0]
         yield kept
         for digest, (path, line), article in ranked[1:]:
@@ -41,10 +36,7 @@ class _KeepOne(CountingDoFn):
             reason = "duplicate_id" if same else "duplicate_id_conflict"
             what = "identical to" if same else "differs from"
             detail = f"id {article.article_id!r} already used; this record {what} the one kept from {kept.origin}"
-            raw = raw_text({"id": article.article_id, "source": article.source, "url": article.url,
-                            "language": article.language, "published_at": article.published_at,
-                            "title": article.title, "body": article.body, **dict(article.extra)})
-            yield TaggedOutput(REJECTS, Reject(path, line, reason, detail, raw))
+            yield TaggedOutput(REJECTS, Reject(path, line, reason, detail, article_raw(article)))
 
 
 class DropDuplicateIds(beam.PTransform):

@@ -1,23 +1,32 @@
 """Stage: one embedding per copy group, with Beam's RunInference.
 
 The model is loaded once per worker process (``load_model`` runs on the
-worker, never in the launcher) and fed batches sized by BatchElements.
+worker, never in the launcher). Batches are formed from content, not from
+bundles: padding a text beside others changes its embedding in the last
+bits, and the output must not depend on the runner. Groups are spread over
+hash buckets, sorted by length (which also minimises padding) and cut into
+``batch_size`` chunks; each chunk is one RunInference example.
 """
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, Iterable, Optional, Sequence
 
 import apache_beam as beam
 import numpy as np
-from apache_beam.ml.inference.base import KeyedModelHandler, ModelHandler, PredictionResult, RunInference
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from newsdedup.embedding.model import load_model
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
+BUCKETS = 64
 
-class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
-    """RunInference handler: texts in, L2-normalised float32 embeddings out."""
+Chunk = tuple[tuple[Any, str], ...]  # ((key, text), ...)
+
+
+class SentenceTransformerHandler(ModelHandler[Chunk, PredictionResult, Any]):
+    """RunInference handler: a chunk of keyed texts in, L2-normalised float32 embeddings out."""
 
     def __init__(self, model: str, max_seq_length: int, batch_size: int, prefix: str = ""):
         self._model = model
@@ -28,31 +37,41 @@ class SentenceTransformerHandler(ModelHandler[str, PredictionResult, Any]):
     def load_model(self):
         return load_model(self._model, self._max_seq_length)
 
-    def run_inference(self, batch: Sequence[str], model, inference_args: Optional[dict] = None) -> Iterable[PredictionResult]:
-        vectors = model.encode(
-            [self._prefix + text for text in batch],
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
-        return [PredictionResult(text, vector) for text, vector in zip(batch, vectors)]
+    def run_inference(self, batch: Sequence[Chunk], model, inference_args: Optional[dict] = None) -> Iterable[PredictionResult]:
+        results = []
+        for chunk in batch:
+            vectors = model.encode(
+                [self._prefix + text for _, text in chunk],
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            results.append(PredictionResult(chunk, vectors))
+        return results
 
     def batch_elements_kwargs(self):
-        return {"min_batch_size": 1, "max_batch_size": self._batch_size * 8}
+        return {"min_batch_size": 1, "max_batch_size": 1}  # each example is already a batch
 
     def get_metrics_namespace(self) -> str:
         return "newsdedup_embeddings"
 
 
-class _Vector(CountingDoFn):
+def _chunks(item, batch_size: int):
+    _, entries = item
+    ordered = sorted(entries, key=lambda e: (len(e[1]), e[0][0]))
+    for start in range(0, len(ordered), batch_size):
+        yield tuple(ordered[start : start + batch_size])
+
+
+class _Unbatch(CountingDoFn):
     def __init__(self):
         self.embedded = StageCounter("groups_embedded")
 
-    def process(self, item):
-        key, result = item
-        self.embedded.inc()
-        yield key, result.inference
+    def process(self, result: PredictionResult):
+        self.embedded.inc(len(result.example))
+        for (key, _), vector in zip(result.example, result.inference):
+            yield key, vector
 
 
 class EmbedGroups(beam.PTransform):
@@ -61,14 +80,17 @@ class EmbedGroups(beam.PTransform):
     def __init__(self, stories_config):
         super().__init__()
         cfg = stories_config
-        self._handler = KeyedModelHandler(
-            SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix)
-        )
+        self._batch_size = cfg.batch_size
+        self._handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix)
 
     def expand(self, groups):
+        batch_size = self._batch_size
         return (
             groups
-            | "Text" >> beam.Map(lambda g: ((g.copy_group_id, g.published_at), g.canonical.embed_text))
+            | "Bucket" >> beam.Map(lambda g: (zlib.crc32(g.copy_group_id.encode()) % BUCKETS,
+                                              ((g.copy_group_id, g.published_at), g.canonical.embed_text)))
+            | "Gather" >> beam.GroupByKey()
+            | "Chunk" >> beam.FlatMap(_chunks, batch_size)
             | "Infer" >> RunInference(self._handler)
-            | "Vector" >> beam.ParDo(_Vector())
+            | "Unbatch" >> beam.ParDo(_Unbatch())
         )

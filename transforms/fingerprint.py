@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
 
 from newsdedup import language, minhash, normalize, shingle
-from newsdedup.records import Article, Member
+from newsdedup.records import Article, Member, Reject, article_origin, article_raw
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+
+REJECTS = "rejects"
 
 
 class _Fingerprint(CountingDoFn):
@@ -14,12 +17,22 @@ class _Fingerprint(CountingDoFn):
         self._config = config
         self.signed = StageCounter("articles_signed")
         self.detected = StageCounter("languages_detected")
+        self.failed = StageCounter("processing_errors")
 
     def setup(self) -> None:
         norm = self._config.normalize
         self._stripper = normalize.FurnitureStripper.from_config(norm.furniture_patterns, norm.agencies)
 
     def process(self, article: Article):
+        try:
+            yield self._fingerprint(article)
+        except Exception as err:  # one pathological text must not take the run down
+            self.failed.inc()
+            path, line = article_origin(article)
+            detail = f"fingerprinting failed: {err.__class__.__name__}: {err}"
+            yield TaggedOutput(REJECTS, Reject(path, line, "processing_error", detail, article_raw(article)))
+
+    def _fingerprint(self, article: Article) -> Member:
         cfg = self._config
         text = normalize.matching_text(article.title, article.body, self._stripper, cfg.normalize.max_chars)
         lang = article.language
@@ -28,7 +41,7 @@ class _Fingerprint(CountingDoFn):
             lang = language.detect(f"{article.title}\n{article.body[:5000]}", cfg.language.min_chars)
         grams = shingle.shingles(text, cfg.copies.shingle_kind, cfg.copies.shingle_size)
         self.signed.inc()
-        yield Member(
+        return Member(
             article_id=article.article_id,
             source=article.source,
             url=article.url,
@@ -43,11 +56,11 @@ class _Fingerprint(CountingDoFn):
 
 
 class Fingerprint(beam.PTransform):
-    """``Article`` -> ``Member``: the body is reduced to a signature and a lead."""
+    """``Article`` -> ``Member`` (main) and ``rejects``: the body is reduced to a signature and a lead."""
 
     def __init__(self, config):
         super().__init__()
         self._config = config
 
     def expand(self, articles):
-        return articles | "Sign" >> beam.ParDo(_Fingerprint(self._config))
+        return articles | "Sign" >> beam.ParDo(_Fingerprint(self._config)).with_outputs(REJECTS, main="members")
