@@ -24,3 +24,25 @@ def model_name():
     if not (MODEL_HOME / "multilingual-e5-small" / "modules.json").exists():
         pytest.fail("the default model is not installed: run `make install`")
     return "multilingual-e5-small"
+
+
+def run_pipeline(inputs, out, model, *extra):
+    from newsdedup.pipeline.cli import main
+
+    argv = ["run", "--output", str(out), "--set", f"stories.model={model}", *extra]
+    for path in inputs:
+        argv += ["--input", str(path)]
+    assert main(argv) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory, model_name):
+    """The seeds run with default settings, shared by the end-to-end and determinism tests."""
+    return run_pipeline([SEEDS], tmp_path_factory.mktemp("e2e") / "seeds", model_name)
+
+
+def read_tables(out):
+    import pyarrow.parquet as pq
+
+    return {t: pq.read_table(Path(out) / t) for t in ("articles", "stories", "rejects")}

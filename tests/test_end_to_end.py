@@ -8,18 +8,8 @@ import pytest
 
 from newsdedup.components import connected_components
 from newsdedup.evaluate import pairwise_scores
-from newsdedup.pipeline.cli import main
-
-from conftest import SEEDS
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def seeds_run(tmp_path_factory, model_name):
-    out = tmp_path_factory.mktemp("e2e") / "seeds"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--set", f"stories.model={model_name}"]) == 0
-    return out
 
 
 def _articles(out):
@@ -82,9 +72,3 @@ def test_carried_fields_and_metadata(seeds_run):
     assert meta["config"]["copies"]["threshold"] > 0 and meta["lsh"]["bands"] > 0
 
 
-def test_same_output_with_one_worker(seeds_run, tmp_path, model_name):
-    other = tmp_path / "one-worker"
-    assert main(["run", "--input", str(SEEDS), "--output", str(other), "--set", f"stories.model={model_name}",
-                 "--direct_num_workers=1"]) == 0
-    for table in ("articles", "stories", "rejects"):
-        assert pq.read_table(other / table).equals(pq.read_table(seeds_run / table)), table

@@ -120,3 +120,12 @@ def test_write_table_is_sorted_and_writes_every_shard(tmp_path):
         lines = t.column("line").to_pylist()
         assert lines == sorted(lines)
         assert json.loads(t.schema.metadata[b"newsdedup"]) == {"k": 1}
+
+
+def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
+    broken = Article("bad", "EFE", None, "en", None, "T", None, (), "feed.jsonl:9")  # a body that is not text
+    with TestPipeline() as p:
+        out = p | beam.Create([broken, _article("ok")]) | Fingerprint(Config())
+        assert_that(out.members | beam.Map(lambda m: m.article_id), equal_to(["ok"]), label="members")
+        assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
+                    equal_to([("feed.jsonl", 9, "processing_error", "fingerprinting failed")]), label="rejects")

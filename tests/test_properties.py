@@ -1,0 +1,94 @@
+"""Invariants of the pure algorithms, checked on generated inputs (Hypothesis)."""
+
+import itertools
+
+import numpy as np
+from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsdedup.canonical import CanonicalPolicy
+from newsdedup.components import connected_components
+from newsdedup.lsh import band_keys
+from newsdedup.minhash import signature
+from newsdedup.normalize import normalize
+from newsdedup.shingle import shingles
+
+from test_canonical import C
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+shingle_sets = st.lists(st.binary(min_size=1, max_size=20), min_size=1, max_size=60, unique=True)
+
+
+@given(texts)
+def test_normalisation_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == " ".join(once.split())
+
+
+@given(texts, st.sampled_from(["word", "char"]), st.integers(1, 6))
+def test_shingles_are_distinct_sorted_and_cover_the_text(text, kind, size):
+    norm = normalize(text)
+    grams = shingles(norm, kind, size)
+    assert grams == sorted(set(grams))
+    assert bool(grams) == bool(norm.strip())
+    if kind == "word" and len(norm.split()) >= size:
+        assert all(len(g.split()) == size for g in grams)
+
+
+@settings(max_examples=50, deadline=None)
+@given(shingle_sets, st.randoms(use_true_random=False), st.sampled_from([(16, 1), (64, 3), (128, 1)]))
+def test_signatures_equal_datasketch_and_ignore_order(grams, rng, params):
+    num_perm, seed = params
+    reference = MinHash(num_perm=num_perm, seed=seed)
+    reference.update_batch(grams)
+    shuffled = list(grams)
+    rng.shuffle(shuffled)
+    ours = signature(shuffled + shuffled[:3], num_perm, seed)  # order and repeats do not matter
+    np.testing.assert_array_equal(ours, reference.hashvalues)
+
+
+@given(shingle_sets, st.sampled_from([(16, 8), (37, 3), (25, 5)]))
+def test_identical_signatures_collide_in_every_band(grams, bands_rows):
+    bands, rows = bands_rows
+    sig = signature(grams, 128, 1)
+    assert band_keys(sig, bands, rows) == band_keys(np.array(sig), bands, rows)
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=60))
+def test_components_are_a_partition_joining_every_pair(edges):
+    roots = connected_components(edges)
+    assert set(roots) == {n for e in edges for n in e}
+    for a, b in edges:
+        assert roots[a] == roots[b]
+    for node, root in roots.items():
+        assert roots[root] == root and root <= node
+    # components are minimal: each is connected by the edges inside it
+    members = {}
+    for node, root in roots.items():
+        members.setdefault(root, set()).add(node)
+    for root, nodes in members.items():
+        inner = [(a, b) for a, b in edges if a in nodes]
+        reached, frontier = {root}, [root]
+        while frontier:
+            n = frontier.pop()
+            for a, b in inner:
+                for x, y in ((a, b), (b, a)):
+                    if x == n and y not in reached:
+                        reached.add(y)
+                        frontier.append(y)
+        assert reached == nodes
+
+
+candidates = st.lists(
+    st.builds(C, st.text(min_size=1, max_size=3), st.sampled_from(["EFE", "AP", "teleSUR", "", "efe"]),
+              st.one_of(st.none(), st.integers(0, 5)), st.integers(0, 5)),
+    min_size=1, max_size=6, unique_by=lambda c: c.article_id)
+
+
+@given(candidates)
+def test_canonical_choice_is_deterministic_under_permutation(cands):
+    policy = CanonicalPolicy(("EFE", "AP"))
+    chosen = {policy.choose(list(p)).article_id for p in itertools.islice(itertools.permutations(cands), 50)}
+    assert len(chosen) == 1
