@@ -39,3 +39,33 @@ def test_jaccard_estimate_tracks_true_jaccard():
 def test_jaccard_needs_equal_lengths():
     with pytest.raises(ValueError):
         jaccard(signature([b"a"], 16, 1), signature([b"a"], 32, 1))
+
+
+@pytest.mark.parametrize("kind,size", [("word", 3), ("word", 5), ("char", 4), ("char", 1)])
+def test_compiled_kernel_equals_datasketch_with_murmur3(kind, size):
+    import mmh3
+
+    from newsdedup.normalize import normalize
+    from newsdedup.signing import murmur3_32, sign_texts
+
+    texts = [normalize(t) for t in TEXTS + ["", "año niño é ü 😀", "a b"]]
+    sigs, counts = sign_texts(texts, kind, size, 128, 1)
+    for text, sig, count in zip(texts, sigs, counts):
+        grams = shingles(text, kind, size)
+        reference = MinHash(num_perm=128, seed=1, hashfunc=lambda b: mmh3.hash(b, 0, signed=False))
+        reference.update_batch(grams)
+        np.testing.assert_array_equal(sig, reference.hashvalues)
+        assert (count > 0) == bool(grams)
+    for data in [b"", b"a", b"abcd", b"abcde", "ñandú".encode()]:
+        assert murmur3_32(data) == mmh3.hash(data, 0, signed=False)
+
+
+def test_sha1_path_equals_datasketch_defaults():
+    from newsdedup.signing import sign
+
+    grams = shingles(TEXTS[0], "word", 3)
+    sigs, counts = sign([TEXTS[0], ""], "word", 3, 64, 5, "sha1")
+    reference = MinHash(num_perm=64, seed=5)
+    reference.update_batch(grams)
+    np.testing.assert_array_equal(sigs[0], reference.hashvalues)
+    assert list(counts) == [len(grams), 0]

@@ -11,6 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsdedup import minhash
 from newsdedup.normalize import normalize
 from newsdedup.shingle import shingles
+from newsdedup.signing import sign_texts
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.pipeline.config import Config, CopiesConfig
 from newsdedup.records import Article, CopyGroup, Member, Reject
@@ -65,7 +66,7 @@ def test_fingerprint_strips_detects_and_signs():
     article = _article("a", body="MADRID, 7 may (EFE).- " + BODY, language=None)
     with TestPipeline() as p:
         members = (p | beam.Create([article]) | Fingerprint(Config())).members
-        expected = minhash.signature(shingles(normalize(BODY), "word", 3), 128, 1)
+        expected = sign_texts([normalize(BODY)], "word", 3, 128, 1)[0][0]
         assert_that(
             members | beam.Map(lambda m: (m.language, m.embed_text.startswith("T. The Kremlin"),
                                           bool((m.signature == expected).all()))),
