@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
-from newsdedup.lsh import band_keys, lsh_params
+from newsdedup.lsh import band_hashes, lsh_params
 from newsdedup.minhash import signature
 
 
@@ -14,22 +14,23 @@ def test_params_come_from_datasketch(threshold, num_perm):
 
 def test_identical_signatures_share_every_band():
     sig = signature([b"a", b"b", b"c"], 128, 1)
-    assert band_keys(sig, 16, 8) == band_keys(sig.copy(), 16, 8)
+    hashes = band_hashes(np.stack([sig, sig.copy()]), 16, 8)
+    assert (hashes[0] == hashes[1]).all()
 
 
 def test_one_changed_value_changes_only_its_band():
     sig = signature([b"a", b"b", b"c"], 128, 1)
     other = sig.copy()
     other[17] ^= 1  # band 2 of 16 bands x 8 rows
-    keys, other_keys = band_keys(sig, 16, 8), band_keys(other, 16, 8)
-    assert [i for i in range(16) if keys[i] != other_keys[i]] == [2]
+    hashes = band_hashes(np.stack([sig, other]), 16, 8)
+    assert list(np.flatnonzero(hashes[0] != hashes[1])) == [2]
 
 
-def test_keys_are_distinct_per_band():
-    sig = np.zeros(128, dtype=np.uint32)  # all bands hold the same values
-    assert len(set(band_keys(sig, 16, 8))) == 16
+def test_hashes_are_distinct_per_band():
+    sig = np.zeros((1, 128), dtype=np.uint32)  # all bands hold the same values
+    assert len(set(band_hashes(sig, 16, 8)[0].tolist())) == 16
 
 
 def test_too_many_bands():
     with pytest.raises(ValueError):
-        band_keys(np.zeros(16, dtype=np.uint32), 4, 8)
+        band_hashes(np.zeros((1, 16), dtype=np.uint32), 4, 8)

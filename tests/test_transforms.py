@@ -130,3 +130,10 @@ def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
         assert_that(out.members | beam.Map(lambda m: m.article_id), equal_to(["ok"]), label="members")
         assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
                     equal_to([("feed.jsonl", 9, "processing_error", "fingerprinting failed")]), label="rejects")
+
+
+def test_oversized_buckets_still_connect_every_copy():
+    members = [_member(f"r{i:02d}", BODY.lower()) for i in range(12)]
+    with TestPipeline() as p:
+        roots = p | beam.Create(members) | FindCopyPairs(CopiesConfig(max_bucket_size=3)) | LinkCopies()
+        assert_that(roots, equal_to([(f"r{i:02d}", "r00") for i in range(12)]))

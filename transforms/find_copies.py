@@ -1,13 +1,18 @@
 """Stage: LSH banding as a shuffle, then verification of candidate pairs.
 
-Each signed article emits one compact key per band; GroupByKey brings the
-articles that agree on a whole band together, wherever they were read. No
-worker ever holds more than one bucket's signatures.
+Per-element overhead, not hashing, limits a Python Beam job, so this stage
+moves arrays, not one record per band. A batch of signed articles becomes
+one signature block plus one small array of band hashes per partition; a
+GroupByKey on the partition brings every article that shares a band hash
+together, wherever it was read. Candidate pairs then meet their two
+signatures through two joins on the block, and only verified pairs leave.
+No worker ever holds more than one partition's band hashes.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+import hashlib
+from typing import Iterator
 
 import apache_beam as beam
 import numpy as np
@@ -16,69 +21,143 @@ from newsdedup import lsh, minhash
 from newsdedup.records import Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
+PARTITIONS = 32
 
-def bucket_pairs(
-    members: list[tuple[str, np.ndarray]], threshold: float, max_bucket_size: int
-) -> Iterator[tuple[str, str, float]]:
-    """Verified pairs (a < b, estimated Jaccard) of one LSH bucket.
+
+def _id_hash(article_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=8).digest(), "big")
+
+
+def bucket_pairs(order_keys: np.ndarray, max_bucket_size: int) -> Iterator[tuple[int, int]]:
+    """Index pairs (i, j) of one LSH bucket, lower order key first.
 
     A bucket larger than ``max_bucket_size`` (thousands of reprints of one
-    story, or boilerplate) is compared against its first ``max_bucket_size``
-    members only: enough to connect every copy, without a quadratic blow-up.
+    story, or boilerplate) pairs every member with its first
+    ``max_bucket_size`` members only: enough to connect every copy, without a
+    quadratic blow-up.
     """
-    members = sorted(members, key=lambda m: m[0])
-    pivots = members[:max_bucket_size]
-    for i, (id_a, sig_a) in enumerate(members):
-        for id_b, sig_b in pivots[: min(i, len(pivots))]:
-            similarity = minhash.jaccard(sig_a, sig_b)
-            if similarity >= threshold:
-                yield (id_b, id_a, similarity)
+    order = np.argsort(order_keys, kind="stable")
+    for position, i in enumerate(order):
+        for j in order[: min(position, max_bucket_size)]:
+            yield int(j), int(i)
 
 
-class _BandKeys(CountingDoFn):
+class _Block(CountingDoFn):
+    """A batch of members -> its signature block and its band hashes per partition."""
+
     def __init__(self, bands: int, rows: int) -> None:
         self._bands, self._rows = bands, rows
         self.unsigned = StageCounter("articles_without_shingles")
 
-    def process(self, member: Member):
-        if member.signature is None:
-            self.unsigned.inc()
+    def process(self, batch: list[Member]):
+        signed = [m for m in batch if m.signature is not None]
+        self.unsigned.inc(len(batch) - len(signed))
+        if not signed:
             return
-        for key in lsh.band_keys(member.signature, self._bands, self._rows):
-            yield key, (member.article_id, member.signature)
+        ids = tuple(m.article_id for m in signed)
+        block = hashlib.sha1("\x1f".join(ids).encode()).hexdigest()[:20]
+        sigs = np.stack([m.signature for m in signed])
+        yield beam.pvalue.TaggedOutput("blocks", (block, (ids, sigs)))
+        hashes = lsh.band_hashes(sigs, self._bands, self._rows).ravel()
+        rows = np.repeat(np.arange(len(signed), dtype=np.int32), self._bands)
+        order = np.array([_id_hash(i) for i in ids], dtype=np.uint64)[rows]
+        partition = (hashes % np.uint64(PARTITIONS)).astype(np.int64)
+        for p in np.unique(partition):
+            mine = partition == p
+            yield int(p), (block, hashes[mine], rows[mine], order[mine])
 
 
-class _VerifyBucket(CountingDoFn):
-    def __init__(self, threshold: float, max_bucket_size: int) -> None:
-        self._threshold, self._max = threshold, max_bucket_size
+class _Collide(CountingDoFn):
+    """One partition: articles sharing a band hash become candidate pairs."""
+
+    def __init__(self, max_bucket_size: int) -> None:
+        self._max = max_bucket_size
         self.oversized = StageCounter("oversized_buckets")
-        self.pairs = StageCounter("pairs_verified")
 
-    def process(self, item: tuple[bytes, Iterable[tuple[str, np.ndarray]]]):
-        members = list(item[1])
-        if len(members) < 2:
+    def process(self, item):
+        _, parts = item
+        parts = list(parts)
+        blocks = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, (_, h, _, _) in enumerate(parts)])
+        hashes = np.concatenate([h for _, h, _, _ in parts])
+        rows = np.concatenate([r for _, _, r, _ in parts])
+        order = np.concatenate([o for _, _, _, o in parts])
+        names = [name for name, _, _, _ in parts]
+        by_hash = np.argsort(hashes, kind="stable")
+        hashes = hashes[by_hash]
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        sizes = np.diff(np.r_[starts, len(hashes)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
+            members = by_hash[start : start + size]
+            if size > self._max:
+                self.oversized.inc()
+            for i, j in bucket_pairs(order[members], self._max):
+                a, b = members[i], members[j]
+                yield names[blocks[a]], int(rows[a]), names[blocks[b]], int(rows[b])
+
+
+def _first_side(item):
+    """Join 1: a candidate pair picks up its first article's id and signature."""
+    _, joined = item
+    blocks = list(joined["block"])
+    if not blocks:
+        return
+    ids, sigs = blocks[0]
+    for _, row_a, block_b, row_b in joined["pair"]:
+        yield block_b, (row_b, ids[row_a], sigs[row_a])
+
+
+class _Verify(CountingDoFn):
+    """Join 2: the second signature meets the first; pairs at or above the threshold leave."""
+
+    def __init__(self, threshold: float) -> None:
+        self._threshold = threshold
+        self.pairs = StageCounter("pairs_verified")
+        self.candidates = StageCounter("candidate_pairs")
+
+    def process(self, item):
+        _, joined = item
+        blocks = list(joined["block"])
+        if not blocks:
             return
-        if len(members) > self._max:
-            self.oversized.inc()
-        for pair in bucket_pairs(members, self._threshold, self._max):
-            self.pairs.inc()
-            yield pair
+        ids, sigs = blocks[0]
+        for row_b, id_a, sig_a in joined["pair"]:
+            self.candidates.inc()
+            similarity = minhash.jaccard(sig_a, sigs[row_b])
+            if similarity >= self._threshold:
+                self.pairs.inc()
+                id_b = ids[row_b]
+                yield (id_a, id_b, similarity) if id_a < id_b else (id_b, id_a, similarity)
 
 
 class FindCopyPairs(beam.PTransform):
     """``Member`` -> verified copy pairs ``(article_a, article_b, jaccard)``, each once."""
 
-    def __init__(self, copies_config):
+    def __init__(self, copies_config, min_batch_size: int = 16, max_batch_size: int = 1024):
         super().__init__()
         self._cfg = copies_config
+        self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
 
     def expand(self, members):
         cfg = self._cfg
         bands, rows = lsh.lsh_params(cfg.threshold, cfg.num_perm)
-        return (
+        split = (
             members
-            | "BandKeys" >> beam.ParDo(_BandKeys(bands, rows))
-            | "Buckets" >> beam.GroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyBucket(cfg.threshold, cfg.max_bucket_size))
-            | "Dedupe" >> beam.Distinct()
+            | "Batch" >> beam.BatchElements(**self._batch)
+            | "Band" >> beam.ParDo(_Block(bands, rows)).with_outputs("blocks", main="bands")
+        )
+        candidates = (
+            split.bands
+            | "ByPartition" >> beam.GroupByKey()
+            | "Collide" >> beam.ParDo(_Collide(cfg.max_bucket_size))
+            | "Distinct" >> beam.Distinct()
+        )
+        first = (
+            {"block": split.blocks, "pair": candidates | "ByFirst" >> beam.Map(lambda c: (c[0], c))}
+            | "JoinFirst" >> beam.CoGroupByKey()
+            | "FirstSide" >> beam.FlatMap(_first_side)
+        )
+        return (
+            {"block": split.blocks, "pair": first}
+            | "JoinSecond" >> beam.CoGroupByKey()
+            | "Verify" >> beam.ParDo(_Verify(cfg.threshold))
         )
