@@ -88,3 +88,14 @@ def test_same_output_with_one_worker(seeds_run, tmp_path, model_name):
                  "--direct_num_workers=1"]) == 0
     for table in ("articles", "stories", "rejects"):
         assert pq.read_table(other / table).equals(pq.read_table(seeds_run / table)), table
+
+
+def test_eval_scores_the_run(seeds_run, capsys):
+    assert main(["eval", "--gold", str(SEEDS), "--output", str(seeds_run)]) == 0
+    table = capsys.readouterr().out
+    assert "cross-language" in table and "language es" in table and "copy groups" in table
+    assert main(["eval", "--gold", str(SEEDS), "--output", str(seeds_run), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"]["items"] == 70 and report["missing"] == 0
+    assert report["overall"]["pairwise"]["f1"] >= 0.95 and report["copies"]["f1"] == 1.0
+    assert report["cross_language"]["pairs_gold"] > 0
