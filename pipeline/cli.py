@@ -28,6 +28,41 @@ def _run_parser(sub) -> None:
     run.add_argument("--overwrite", action="store_true", help="replace an output folder that already holds a run")
 
 
+def _eval_parser(sub) -> None:
+    ev = sub.add_parser(
+        "eval",
+        help="score a run against gold labels",
+        description="Score a run's stories (and copy groups, when the gold has copy_of) against a labelled JSONL: "
+        "pairwise and BCubed P/R/F1, ARI, NMI; overall, per language and on cross-language pairs.",
+    )
+    ev.add_argument("--gold", required=True, metavar="FILE", help="JSONL with id, gold_cluster[, language, copy_of]")
+    ev.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (as given to run --output)")
+    ev.add_argument("--json", action="store_true", help="print the scores as JSON")
+
+
+def _evaluate(args) -> int:
+    import json
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    from newsdedup.evaluate import format_report, load_gold, score_run
+
+    tables = Path(args.output) / "articles"
+    if not tables.is_dir():
+        raise ConfigError(f"{args.output} holds no run (no articles/ folder)")
+    try:
+        gold = load_gold(args.gold)
+    except OSError as err:
+        raise ConfigError(f"cannot read gold file {args.gold}: {err.strerror}") from None
+    except ValueError as err:  # bad JSON or a record without id/gold_cluster
+        raise ConfigError(f"gold file {args.gold}: {err}") from None
+    columns = ["article_id", "story_id", "copy_group_id", "language"]
+    report = score_run(pq.read_table(tables, columns=columns).to_pylist(), gold)
+    print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_report(report))
+    return 0
+
+
 def summary_table(manifest: dict) -> str:
     counts = manifest["counts"]
     lines = [
@@ -49,7 +84,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and Beam's log")
     sub = parser.add_subparsers(dest="command", required=True)
     _run_parser(sub)
+    _eval_parser(sub)
     args, beam_args = parser.parse_known_args(argv)
+    if args.command == "eval":
+        if beam_args:
+            parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
+        try:
+            return _evaluate(args)
+        except ConfigError as err:
+            print(f"newsdedup: error: {err}", file=sys.stderr)
+            return _USAGE_ERROR
     debug = args.debug or "--debug" in beam_args
     beam_args = [a for a in beam_args if a != "--debug"]
     # Beam warns at import about optional cloud clients; only --debug shows it.

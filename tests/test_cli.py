@@ -67,3 +67,14 @@ def test_multi_threading_refused(capsys, tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     with pytest.raises(Exception, match="matches no file"):
         main(["run", "--debug", "--input", str(tmp_path / "none.jsonl"), "--output", str(tmp_path / "o")])
+
+
+def test_eval_needs_a_run(capsys, tmp_path):
+    assert "holds no run" in _error(capsys, ["eval", "--gold", str(SEEDS), "--output", str(tmp_path)])
+
+
+def test_eval_needs_gold_labels(capsys, tmp_path):
+    (tmp_path / "articles").mkdir()
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "a"}\n')
+    assert "needs 'id' and 'gold_cluster'" in _error(capsys, ["eval", "--gold", str(gold), "--output", str(tmp_path)])

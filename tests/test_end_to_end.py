@@ -8,6 +8,9 @@ import pytest
 
 from newsdedup.components import connected_components
 from newsdedup.evaluate import pairwise_scores
+from newsdedup.pipeline.cli import main
+
+from conftest import SEEDS
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +75,12 @@ def test_carried_fields_and_metadata(seeds_run):
     assert meta["config"]["copies"]["threshold"] > 0 and meta["lsh"]["bands"] > 0
 
 
+def test_eval_scores_the_run(seeds_run, capsys):
+    assert main(["eval", "--gold", str(SEEDS), "--output", str(seeds_run)]) == 0
+    table = capsys.readouterr().out
+    assert "cross-language" in table and "language es" in table and "copy groups" in table
+    assert main(["eval", "--gold", str(SEEDS), "--output", str(seeds_run), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["overall"]["items"] == 70 and report["missing"] == 0
+    assert report["overall"]["pairwise"]["f1"] >= 0.95 and report["copies"]["f1"] == 1.0
+    assert report["cross_language"]["pairs_gold"] > 0
