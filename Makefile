@@ -9,7 +9,7 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install run test clean
+.PHONY: install run test bench clean
 
 install: $(VENV)/.installed $(MODEL)/modules.json
 
@@ -29,6 +29,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# A benchmark, not a test: simulated corpora, every stage timed, BENCHMARKS.md written.
+SIZE ?= 10000,100000
+bench: install
+	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZE)
 
 clean:
 	rm -rf out $(VENV) build *.egg-info
