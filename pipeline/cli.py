@@ -35,6 +35,7 @@ def summary_table(manifest: dict) -> str:
         ("articles accepted", counts["accepted"]),
         ("records rejected", counts["rejected"]),
         ("copy groups", counts["copy_groups"]),
+        ("copies of an origin", counts["copies"]),
         ("stories", counts["stories"]),
         ("languages detected", counts["languages_detected"]),
     ]

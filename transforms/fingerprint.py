@@ -18,6 +18,7 @@ class _Fingerprint(CountingDoFn):
     def setup(self) -> None:
         norm = self._config.normalize
         self._stripper = normalize.FurnitureStripper.from_config(norm.furniture_patterns, norm.agencies)
+        self._credit = normalize.credit_pattern(norm.agencies)
 
     def process(self, article: Article):
         cfg = self._config
@@ -27,6 +28,8 @@ class _Fingerprint(CountingDoFn):
             self.detected.inc()
             lang = language.detect(f"{article.title}\n{article.body[:5000]}", cfg.language.min_chars)
         grams = shingle.shingles(text, cfg.copies.shingle_kind, cfg.copies.shingle_size)
+        profile = normalize.content_profile(
+            article.body, self._stripper, self._credit, cfg.normalize.max_chars)
         self.signed.inc()
         yield Member(
             article_id=article.article_id,
@@ -39,6 +42,7 @@ class _Fingerprint(CountingDoFn):
             embed_text=normalize.lead(article.title, article.body, self._stripper, cfg.stories.lead_chars),
             extra=article.extra,
             signature=minhash.signature(grams, cfg.copies.num_perm, cfg.copies.seed) if grams else None,
+            profile=profile,
         )
 
 
