@@ -138,7 +138,7 @@ def test_browser_check_sees_errors_and_missing_plots(tmp_path, chromium):
     page.write_text("<html><body><div class='plotly-graph-div' id='p'></div><details></details>"
                     "<img src='http://127.0.0.1:9/x.png'><script>console.error('boom'); undefinedCall();</script>"
                     "</body></html>")
-    check = check_page(page, timeout=5, chromium=chromium)
+    check = check_page(page, chromium=chromium)
     assert check.plots == [{"id": "p", "svgs": 0, "traces": 0}] and not check.all_plots_drawn
     assert any("boom" in e for e in check.console_errors) and any("undefinedCall" in e for e in check.console_errors)
     assert check.external_requests == ["http://127.0.0.1:9/x.png"] and check.details == 1

@@ -150,7 +150,9 @@ def check_page(html_file: Path, screenshot: Optional[Path] = None, width: int = 
                 session.send("Page.navigate", url=Path(html_file).resolve().as_uri())
                 session.wait_for("Page.loadEventFired", deadline)
                 plots = session.evaluate(_PLOTS)
-                while not PageCheck(plots).all_plots_drawn and time.monotonic() < deadline:
+                # Plotly draws after load; without plotly.js on the page there is nothing to wait for.
+                while (not PageCheck(plots).all_plots_drawn and session.evaluate("typeof Plotly !== 'undefined'")
+                       and time.monotonic() < deadline):
                     time.sleep(0.2)
                     plots = session.evaluate(_PLOTS)
                 check = PageCheck(plots, details=session.evaluate("document.querySelectorAll('details').length"))

@@ -111,6 +111,10 @@ def timeline_figure(agg: Aggregates) -> go.Figure:
                              barmode="stack", yaxis_title="stories")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -155,7 +159,8 @@ def _largest(agg: Aggregates) -> str:
         firsts = "; ".join(s["first_by_language"] or [])
         blocks.append(
             f"<details><summary><b>{_esc(s['headline'])}</b> {langs}<br><span class=meta>"
-            f"{s['article_count']:,} articles · {s['copy_group_count']:,} copy groups · {s['sources']:,} sources · "
+            f"{_count(s['article_count'], 'article')} · {_count(s['copy_group_count'], 'copy group')} · "
+            f"{_count(s['sources'], 'source')} · "
             f"first {_esc(s['first_published'] or 'undated')} · first per language: {_esc(firsts)}</span></summary>"
             f"<table><tr><th>published (UTC)</th><th>source</th><th>lang</th><th>title</th><th>role</th></tr>"
             f"{_member_rows(s['members'])}</table>{more}</details>")
@@ -177,7 +182,7 @@ def render(agg: Aggregates, title: str) -> str:
                      if undated else "")
     rejects = "".join(f"<tr><td>{_esc(r['reason'])}</td><td>{r['records']:,}</td></tr>" for r in agg.rejects)
     sections = [
-        f"<h1>{_esc(title)}</h1><p class=sub>newsdedup report · inputs: {_esc(inputs)} · "
+        f"<h1>{_esc(title)}</h1><p class=sub>inputs: {_esc(inputs)} · "
         f"model: {_esc(agg.run.get('model'))} · plotly {_esc(plotly.__version__)}</p>",
         _cards(agg),
         "<h2>Stories</h2><div class=grid>",
