@@ -1,4 +1,5 @@
-# newsdedup: `make run` runs the pipeline on seeds/, `make test` runs the tests.
+# newsdedup: `make run` runs the pipeline on seeds/, `make test` runs the tests,
+# `make report` writes the HTML report of the seeds run.
 # Both install what they need into .venv/ first.
 
 PYTHON ?= python3
@@ -9,9 +10,17 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install run test bench clean
+.PHONY: install chromium run report test bench clean
 
-install: $(VENV)/.installed $(MODEL)/modules.json
+install: $(VENV)/.installed $(MODEL)/modules.json chromium
+
+# Headless Chromium opens the HTML report in the tests: Debian's package, installed as root.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: chromium is missing; install it as root (apt-get install chromium) for the report test"; fi; }
 
 $(VENV)/.installed: setup.py requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +35,12 @@ $(MODEL)/modules.json: $(VENV)/.installed
 
 run: install
 	$(BIN)/newsdedup run --input seeds/articles.jsonl --output $(OUT) --config configs/local.yaml --overwrite
+
+report: install $(OUT)/manifest.json
+	$(BIN)/newsdedup report $(OUT)
+
+$(OUT)/manifest.json:
+	$(MAKE) run
 
 test: install
 	$(BIN)/python -m pytest -q

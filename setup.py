@@ -21,6 +21,7 @@ setup(
         "newsdedup",
         "newsdedup.embedding",
         "newsdedup.pipeline",
+        "newsdedup.report",
         "newsdedup.transforms",
     ],
     package_dir={

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
 import numpy as np
 
 from newsdedup import ids
 from newsdedup.canonical import CanonicalPolicy
+from newsdedup.copies import first_by_language
 from newsdedup.records import CopyGroup, Reject
 from newsdedup.schema import carried_column, carried_value
 
@@ -56,8 +58,14 @@ def assemble_story(
         "copy_group_count": len(groups),
         "first_published": min(dates) if dates else None,
         "last_published": max(dates) if dates else None,
+        "first_by_language": first_by_language((m for g, _ in groups for m, _ in g.members), policy),
     }
     return story_row, rows
+
+
+def copy_rows(group: CopyGroup) -> list[dict]:
+    """The ``copies`` rows of one copy group (none for a group of one)."""
+    return [dataclasses.asdict(c) for c in group.copies]
 
 
 def reject_row(reject: Reject) -> dict:

@@ -39,3 +39,12 @@ class CanonicalPolicy:
 
     def choose(self, candidates: Iterable[C]) -> C:
         return min(candidates, key=self.key)
+
+    def earliest_key(self, c: Candidate) -> tuple:
+        """Earliest publication first; the source priority, completeness and id
+        order what the dates cannot (ties, and articles without a date)."""
+        undated = c.published_at is None
+        return (undated, 0 if undated else c.published_at, self.source_rank(c.source), -c.text_length, c.article_id)
+
+    def earliest(self, candidates: Iterable[C]) -> C:
+        return min(candidates, key=self.earliest_key)

@@ -16,6 +16,12 @@ _WORD = re.compile(r"\w+")
 _AGENCY = "{agency}"
 
 
+def _alternation(agencies: Iterable[str]) -> str:
+    """A regex matching any agency name, longest first; matches nothing when there are none."""
+    names = sorted({a for a in agencies if a}, key=lambda a: (-len(a), a))
+    return "(?:" + "|".join(re.escape(a) for a in names) + ")" if names else "(?!)"
+
+
 @dataclass(frozen=True)
 class FurnitureStripper:
     """Removes wire furniture with regular expressions kept in config.
@@ -28,8 +34,7 @@ class FurnitureStripper:
 
     @classmethod
     def from_config(cls, patterns: Iterable[str], agencies: Iterable[str]) -> "FurnitureStripper":
-        names = sorted({a for a in agencies if a}, key=lambda a: (-len(a), a))
-        alternation = "(?:" + "|".join(re.escape(a) for a in names) + ")" if names else "(?!)"
+        alternation = _alternation(agencies)
         compiled = []
         for pattern in patterns:
             try:
@@ -39,9 +44,54 @@ class FurnitureStripper:
         return cls(tuple(compiled))
 
     def strip(self, text: str) -> str:
+        return self.split(text)[0]
+
+    def split(self, text: str) -> tuple[str, list[str]]:
+        """The text without furniture, and the furniture removed (for credit detection)."""
+        removed: list[str] = []
+
+        def drop(match: re.Match[str]) -> str:
+            removed.append(match.group(0))
+            return ""
+
         for pattern in self.patterns:
-            text = pattern.sub("", text)
-        return text
+            text = pattern.sub(drop, text)
+        return text, removed
+
+
+def credit_pattern(agencies: Iterable[str]) -> re.Pattern[str]:
+    """Matches an agency name as a word: furniture that names one credits it."""
+    return re.compile(rf"\b{_alternation(agencies)}\b")
+
+
+_CUT_MARK = re.compile(r"(?:…|\.\.\.)\]?\s*$")
+_EDGE_CHARS = 120
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
+@dataclass(frozen=True)
+class ContentProfile:
+    """What the edits between a copy and its origin are judged on, without the body."""
+
+    length: int  # characters of body text without furniture, whitespace collapsed
+    credited: bool  # an agency is named in furniture, the dateline or a short sign-off
+    cut: bool  # the text ends with an ellipsis: cut off by whoever published it
+
+
+def content_profile(body: str, stripper: FurnitureStripper, credit: re.Pattern[str], max_chars: int) -> ContentProfile:
+    """Bodies are bounded by ``max_chars`` like the matching text; credits are
+    looked for where wires put them: the furniture, the first line's dateline
+    ("COPIAPÓ (Chile), 16 jul (EFE).-") and a short last paragraph ("— Reuters"),
+    before which a cut text's ellipsis may stand."""
+    content, furniture = stripper.split(body[: max_chars * 2])
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(content) if p.strip()] or [""]
+    short_last = len(paragraphs) > 1 and len(paragraphs[-1]) <= _EDGE_CHARS
+    sign_off = paragraphs[-1] if short_last else ""
+    return ContentProfile(
+        length=len(" ".join(content.split())),
+        credited=any(credit.search(place) for place in (*furniture, body[:_EDGE_CHARS], sign_off)),
+        cut=any(_CUT_MARK.search(p) for p in paragraphs[-2 if short_last else -1:]),
+    )
 
 
 def normalize(text: str) -> str:

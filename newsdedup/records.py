@@ -13,6 +13,7 @@ import numpy as np
 
 from newsdedup.html import html_to_text
 from newsdedup.language import normalize_tag
+from newsdedup.normalize import ContentProfile
 
 KNOWN_FIELDS = ("id", "source", "url", "language", "published_at", "title", "body")
 
@@ -59,6 +60,7 @@ class Member:
     embed_text: str
     extra: tuple[tuple[str, Any], ...] = ()
     signature: Optional[np.ndarray] = field(default=None, compare=False)
+    profile: Optional[ContentProfile] = None  # for the edits a copy made to its origin
 
 
 class RecordError(ValueError):
@@ -205,3 +207,4 @@ class CopyGroup:
     canonical: Member
     members: tuple[tuple[Member, float], ...]  # (member, estimated Jaccard to the canonical), by id
     published_at: Optional[int]  # earliest known publication in the group
+    copies: tuple = ()  # newsdedup.copies.Copy: who copied whom, by copy id

@@ -34,6 +34,25 @@ STORIES = pa.schema([
     pa.field("copy_group_count", pa.int64(), nullable=False),
     pa.field("first_published", TIMESTAMP),
     pa.field("last_published", TIMESTAMP),
+    pa.field("first_by_language", pa.list_(pa.struct([
+        pa.field("language", pa.string()),
+        pa.field("article_id", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("published_at", TIMESTAMP),
+    ]))),
+])
+
+COPIES = pa.schema([
+    pa.field("copy_group_id", pa.string(), nullable=False),
+    pa.field("origin_article_id", pa.string(), nullable=False),
+    pa.field("copy_article_id", pa.string(), nullable=False),
+    pa.field("origin_source", pa.string()),
+    pa.field("copy_source", pa.string()),
+    pa.field("lag_seconds", pa.float64()),
+    pa.field("similarity", pa.float64(), nullable=False),
+    pa.field("truncated", pa.bool_(), nullable=False),
+    pa.field("headline_changed", pa.bool_(), nullable=False),
+    pa.field("credit_removed", pa.bool_(), nullable=False),
 ])
 
 REJECTS = pa.schema([
@@ -44,8 +63,9 @@ REJECTS = pa.schema([
     pa.field("raw", pa.string()),
 ])
 
-TABLES = {"articles": ARTICLES, "stories": STORIES, "rejects": REJECTS}
-SORT_KEYS = {"articles": ("article_id",), "stories": ("story_id",), "rejects": ("file", "line", "reason")}
+TABLES = {"articles": ARTICLES, "stories": STORIES, "copies": COPIES, "rejects": REJECTS}
+SORT_KEYS = {"articles": ("article_id",), "stories": ("story_id",), "copies": ("copy_group_id", "copy_article_id"),
+             "rejects": ("file", "line", "reason")}
 
 
 def carried_column(name: str) -> str:

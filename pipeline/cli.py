@@ -63,6 +63,39 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _report_parser(sub) -> None:
+    report = sub.add_parser(
+        "report",
+        help="summarise a run as one self-contained HTML page",
+        description="Read a run's Parquet output, print a short summary and write an HTML report "
+        "(plots and styles inlined: it opens offline).",
+    )
+    report.add_argument("output", metavar="OUTPUT_DIR", help="folder written by `newsdedup run`")
+    report.add_argument("--html", metavar="FILE", help="HTML file to write (default: OUTPUT_DIR/report.html)")
+    report.add_argument("--top", type=int, default=25, metavar="N", help="largest stories listed (default 25)")
+
+
+def _report(args) -> int:
+    from pathlib import Path
+
+    from newsdedup.report.aggregate import Limits, ReportError, aggregate
+    from newsdedup.report.render import render
+    from newsdedup.report.summary import summary
+
+    directory = Path(args.output)
+    target = Path(args.html) if args.html else directory / "report.html"
+    try:
+        agg = aggregate(directory, Limits(stories=max(args.top, 0)))
+    except ReportError as err:
+        print(f"newsdedup: error: {err}", file=sys.stderr)
+        return _USAGE_ERROR
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(agg, f"newsdedup report: {directory.name}"), encoding="utf-8")
+    print(f"newsdedup: wrote {target} ({target.stat().st_size / 1e6:.1f} MB; open it in any browser, offline)")
+    print(summary(agg))
+    return 0
+
+
 def summary_table(manifest: dict) -> str:
     counts = manifest["counts"]
     lines = [
@@ -70,6 +103,7 @@ def summary_table(manifest: dict) -> str:
         ("articles accepted", counts["accepted"]),
         ("records rejected", counts["rejected"]),
         ("copy groups", counts["copy_groups"]),
+        ("copies of an origin", counts["copies"]),
         ("stories", counts["stories"]),
         ("languages detected", counts["languages_detected"]),
     ]
@@ -85,12 +119,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _run_parser(sub)
     _eval_parser(sub)
+    _report_parser(sub)
     args, beam_args = parser.parse_known_args(argv)
-    if args.command == "eval":
+    if args.command in ("eval", "report"):
         if beam_args:
             parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
         try:
-            return _evaluate(args)
+            return _evaluate(args) if args.command == "eval" else _report(args)
         except ConfigError as err:
             print(f"newsdedup: error: {err}", file=sys.stderr)
             return _USAGE_ERROR

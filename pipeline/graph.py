@@ -7,7 +7,7 @@ from typing import Sequence
 
 import apache_beam as beam
 
-from newsdedup.assemble import reject_row
+from newsdedup.assemble import copy_rows, reject_row
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.schema import SORT_KEYS, articles_schema
 from newsdedup import schema as schemas
@@ -59,5 +59,7 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
         directory, "articles", articles_schema, SORT_KEYS["articles"], shards, metadata, extra_columns=carried)
     rows.stories | "WriteStories" >> WriteTable(
         directory, "stories", partial(_fixed_schema, "stories"), SORT_KEYS["stories"], shards, metadata)
+    groups | "CopyRows" >> beam.FlatMap(copy_rows) | "WriteCopies" >> WriteTable(
+        directory, "copies", partial(_fixed_schema, "copies"), SORT_KEYS["copies"], shards, metadata)
     rejects | "WriteRejects" >> WriteTable(
         directory, "rejects", partial(_fixed_schema, "rejects"), SORT_KEYS["rejects"], shards, metadata)

@@ -260,6 +260,7 @@ def run(
             "rejected": tables["rejects"],
             "copy_groups": counters.get("copy_groups", 0),
             "stories": tables["stories"],
+            "copies": tables["copies"],
             "languages_detected": counters.get("languages_detected", 0),
         },
         "reconciled": read == tables["articles"] + tables["rejects"],

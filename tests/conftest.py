@@ -45,4 +45,4 @@ def seeds_run(tmp_path_factory, model_name):
 def read_tables(out):
     import pyarrow.parquet as pq
 
-    return {t: pq.read_table(Path(out) / t) for t in ("articles", "stories", "rejects")}
+    return {t: pq.read_table(Path(out) / t) for t in ("articles", "stories", "copies", "rejects")}

@@ -15,7 +15,7 @@ from conftest import SEEDS, read_tables, run_pipeline
 pytestmark = pytest.mark.slow
 
 
-def _assert_same(out_a, out_b, tables=("articles", "stories", "rejects")):
+def _assert_same(out_a, out_b, tables=("articles", "stories", "copies", "rejects")):
     a, b = read_tables(out_a), read_tables(out_b)
     for table in tables:
         assert a[table].equals(b[table]), table
@@ -32,7 +32,7 @@ def test_shuffled_lines_and_file_order(seeds_run, tmp_path, model_name):
     (tmp_path / "b.jsonl").write_text("\n".join(lines[:30]) + "\n", encoding="utf-8")
     (tmp_path / "a.jsonl").write_text("\n".join(lines[30:]) + "\n", encoding="utf-8")
     other = run_pipeline([tmp_path / "b.jsonl", tmp_path / "a.jsonl"], tmp_path / "out", model_name)
-    _assert_same(seeds_run, other, ("articles", "stories"))
+    _assert_same(seeds_run, other, ("articles", "stories", "copies"))
 
 
 def test_sigkill_midway_leaves_no_complete_folder_and_rerun_matches(seeds_run, tmp_path, model_name):

@@ -67,6 +67,27 @@ def test_canonicals_are_the_originals(seeds_run, seed_records):
         assert sum(a["is_story_canonical"] for a in members) == 1
 
 
+def test_copies_trace_the_reprint_chains(seeds_run, seed_records):
+    """Every reprint is a copy of its chain's root (seeds' originals are all dated);
+    the reprints cut with an ellipsis ("X" in seeds/README.md) are the truncated ones."""
+    by_id = {r["id"]: r for r in seed_records}
+
+    def root(article_id):
+        parent = by_id[article_id].get("copy_of")
+        return root(parent) if parent else article_id
+
+    copies = {c["copy_article_id"]: c for c in pq.read_table(seeds_run / "copies").to_pylist()}
+    assert set(copies) == {r["id"] for r in seed_records if r.get("copy_of")}
+    assert all(c["origin_article_id"] == root(k) for k, c in copies.items())
+    assert {k for k, c in copies.items() if c["truncated"]} == {
+        "dl-0001", "mnd-0002", "eu-0003", "bat-0002", "lh-0001", "coop-0001", "pe-0001", "ms-0001"}
+    assert copies["ms-0001"]["lag_seconds"] > 0 and copies["mnd-0002"]["lag_seconds"] is None
+    assert not copies["yn-0001"]["headline_changed"] and copies["fp-0001"]["headline_changed"]
+    stories = pq.read_table(seeds_run / "stories").to_pylist()
+    for story in stories:
+        assert [f["language"] for f in story["first_by_language"]] == story["languages"]
+
+
 def test_carried_fields_and_metadata(seeds_run):
     table = pq.read_table(seeds_run / "articles")
     for name in ("section", "gold_cluster", "copy_of", "translation_of"):

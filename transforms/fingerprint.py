@@ -26,6 +26,7 @@ class _Fingerprint(CountingDoFn):
     def setup(self) -> None:
         norm = self._config.normalize
         self._stripper = normalize.FurnitureStripper.from_config(norm.furniture_patterns, norm.agencies)
+        self._credit = normalize.credit_pattern(norm.agencies)
 
     def process(self, batch: list[Article]):
         ready = []
@@ -61,6 +62,7 @@ class _Fingerprint(CountingDoFn):
             text_length=article.text_length,
             embed_text=normalize.lead(article.title, article.body, self._stripper, cfg.stories.lead_chars),
             extra=article.extra,
+            profile=normalize.content_profile(article.body, self._stripper, self._credit, cfg.normalize.max_chars),
         )
         return member, text
 

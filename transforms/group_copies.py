@@ -6,29 +6,26 @@ import dataclasses
 
 import apache_beam as beam
 
-from newsdedup import ids, minhash
+from newsdedup import ids
 from newsdedup.canonical import CanonicalPolicy
+from newsdedup.copies import similarity, trace_copies
 from newsdedup.records import CopyGroup, Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
+    """The group, its canonical and who copied whom; signatures are used here and dropped."""
     canonical = policy.choose(members)
-    scored = []
-    for m in sorted(members, key=lambda m: m.article_id):
-        if m is canonical:
-            similarity = 1.0
-        elif m.signature is None or canonical.signature is None:
-            similarity = 0.0
-        else:
-            similarity = minhash.jaccard(m.signature, canonical.signature)
-        scored.append((dataclasses.replace(m, signature=None), similarity))
+    group_id = ids.copy_group_id(canonical.article_id)
+    scored = [(dataclasses.replace(m, signature=None), similarity(m, canonical))
+              for m in sorted(members, key=lambda m: m.article_id)]
     dated = [m.published_at for m in members if m.published_at is not None]
     return CopyGroup(
-        copy_group_id=ids.copy_group_id(canonical.article_id),
+        copy_group_id=group_id,
         canonical=dataclasses.replace(canonical, signature=None),
         members=tuple(scored),
         published_at=min(dated) if dated else None,
+        copies=trace_copies(group_id, members, policy),
     )
 
 

@@ -1,0 +1,203 @@
+"""What the report shows, computed in DuckDB straight from a run's Parquet files.
+
+Every result is bounded (top-N sources and stories, capped member lists,
+bucketed sizes, one row per day or week), so the page stays small however
+large the archive: nothing here brings every article into Python.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TABLES = ("articles", "stories", "copies", "rejects")
+# Story sizes are bucketed so a million-article archive gives the same ten bars.
+SIZE_BUCKETS = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, 20), (21, 50), (51, 100), (101, None))
+
+
+class ReportError(ValueError):
+    """The folder is not a finished run this report can read."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    sources: int = 25  # sources in the per-source chart
+    matrix: int = 20  # sources on each axis of the copy matrix
+    stories: int = 25  # largest stories listed
+    members: int = 50  # members listed per story
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    totals: dict[str, Any]
+    story_sizes: list[dict]  # {size, stories}, in bucket order
+    sources: list[dict]  # {source, articles, originals, reprints, copied_by_others}
+    matrix: list[dict]  # {origin_source, copy_source, copies, median_lag_hours}
+    languages: list[dict]  # {language, articles, stories}
+    language_links: list[dict]  # {languages: "en ↔ es", stories}
+    timeline: dict  # {unit: day|week, rows: [{period, stories, cross_language}]}
+    largest: list[dict]  # story rows with their first members
+    rejects: list[dict]  # {reason, records}
+    run: dict  # from manifest.json: inputs, elapsed, versions
+
+
+def _connect(directory: Path) -> duckdb.DuckDBPyConnection:
+    if not (directory / "manifest.json").is_file():
+        raise ReportError(f"{directory} is not a finished newsdedup run (no manifest.json)")
+    con = duckdb.connect()
+    for table in TABLES:
+        if not any((directory / table).glob("*.parquet")):
+            raise ReportError(f"{directory} has no {table} table: was it written by an older newsdedup?")
+        glob = str(directory / table / "*.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}')")
+    return con
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _totals(con) -> dict:
+    (row,) = _rows(con, """
+        SELECT
+          (SELECT count(*) FROM articles) AS articles,
+          (SELECT count(*) FROM copies) AS copies,
+          (SELECT count(DISTINCT copy_group_id) FROM articles) AS copy_groups,
+          (SELECT count(*) FROM stories) AS stories,
+          (SELECT count(*) FROM stories WHERE len(languages) > 1) AS cross_language_stories,
+          (SELECT count(DISTINCT source) FROM articles) AS sources,
+          (SELECT count(DISTINCT language) FROM articles) AS languages,
+          (SELECT count(*) FROM rejects) AS rejected,
+          (SELECT count(*) FILTER (truncated) FROM copies) AS truncated,
+          (SELECT count(*) FILTER (headline_changed) FROM copies) AS headline_changed,
+          (SELECT count(*) FILTER (credit_removed) FROM copies) AS credit_removed,
+          (SELECT median(lag_seconds) / 3600 FROM copies) AS median_lag_hours
+    """)
+    row["copy_share"] = row["copies"] / row["articles"] if row["articles"] else 0.0
+    row["most_copied"] = _rows(con, """
+        SELECT origin_source AS source, count(*) AS copies FROM copies GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3""")
+    return row
+
+
+def _story_sizes(con) -> list[dict]:
+    counts = dict(con.execute("SELECT article_count, count(*) FROM stories GROUP BY 1").fetchall())
+    sizes = []
+    for low, high in SIZE_BUCKETS:
+        label = str(low) if low == high else (f"{low}–{high}" if high else f"> {low - 1}")
+        n = sum(c for size, c in counts.items() if size >= low and (high is None or size <= high))
+        sizes.append({"size": label, "stories": n})
+    return sizes
+
+
+def _sources(con, limit: int) -> list[dict]:
+    """Per source: articles others copied (originals), articles that are copies
+    (reprints), and how many copies others made of it."""
+    return _rows(con, """
+        WITH origins AS (SELECT origin_article_id AS article_id, count(*) AS copies FROM copies GROUP BY 1),
+             reprints AS (SELECT copy_article_id AS article_id FROM copies)
+        SELECT coalesce(a.source, '') AS source, count(*) AS articles,
+               count(o.article_id) AS originals, count(r.article_id) AS reprints,
+               coalesce(sum(o.copies), 0)::BIGINT AS copied_by_others
+        FROM articles a
+        LEFT JOIN origins o USING (article_id)
+        LEFT JOIN reprints r USING (article_id)
+        GROUP BY 1 ORDER BY articles DESC, source LIMIT ?
+    """, [limit])
+
+
+def _matrix(con, limit: int) -> list[dict]:
+    """Copies from origin source to copy source among the sources most involved in copying."""
+    return _rows(con, """
+        WITH involved AS (
+            SELECT source, sum(n) AS n FROM (
+                SELECT origin_source AS source, count(*) AS n FROM copies GROUP BY 1
+                UNION ALL SELECT copy_source, count(*) FROM copies GROUP BY 1)
+            GROUP BY 1 ORDER BY n DESC, source LIMIT ?)
+        SELECT origin_source, copy_source, count(*) AS copies, median(lag_seconds) / 3600 AS median_lag_hours
+        FROM copies
+        WHERE origin_source IN (SELECT source FROM involved) AND copy_source IN (SELECT source FROM involved)
+        GROUP BY 1, 2 ORDER BY copies DESC, origin_source, copy_source
+    """, [limit])
+
+
+def _languages(con) -> tuple[list[dict], list[dict]]:
+    languages = _rows(con, """
+        SELECT coalesce(language, 'und') AS language, count(*) AS articles, count(DISTINCT story_id) AS stories
+        FROM articles GROUP BY 1 ORDER BY articles DESC, language
+    """)
+    links = _rows(con, """
+        WITH pairs AS (
+            SELECT a.lang AS first, b.lang AS second
+            FROM (SELECT story_id, unnest(languages) AS lang FROM stories WHERE len(languages) > 1) a
+            JOIN (SELECT story_id, unnest(languages) AS lang FROM stories WHERE len(languages) > 1) b
+              ON a.story_id = b.story_id AND a.lang < b.lang)
+        SELECT first || ' ↔ ' || second AS languages, count(*) AS stories
+        FROM pairs GROUP BY 1 ORDER BY stories DESC, languages LIMIT 30
+    """)
+    return languages, links
+
+
+def _timeline(con) -> dict:
+    """Stories by the day, week or month they were first published: about 30–400 bars whatever the span."""
+    (span,) = con.execute("SELECT date_diff('day', min(first_published), max(first_published)) FROM stories").fetchone()
+    unit = "day" if span is None or span <= 60 else "week" if span <= 3 * 366 else "month"
+    rows = _rows(con, f"""
+        SELECT strftime(date_trunc('{unit}', first_published AT TIME ZONE 'UTC'), '%Y-%m-%d') AS period,
+               count(*) AS stories, count(*) FILTER (len(languages) > 1) AS cross_language
+        FROM stories WHERE first_published IS NOT NULL GROUP BY 1 ORDER BY 1
+    """)
+    (undated,) = con.execute("SELECT count(*) FROM stories WHERE first_published IS NULL").fetchone()
+    return {"unit": unit, "rows": rows, "undated": undated}
+
+
+def _largest(con, stories: int, members: int) -> list[dict]:
+    top = _rows(con, """
+        SELECT story_id, headline, article_count, copy_group_count, languages, len(sources) AS sources,
+               strftime(first_published AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS first_published,
+               [f.language || ': ' || f.source FOR f IN first_by_language] AS first_by_language
+        FROM stories ORDER BY article_count DESC, story_id LIMIT ?
+    """, [stories])
+    listed = _rows(con, """
+        SELECT story_id, article_id, source, language, title, url, is_story_canonical, is_group_canonical,
+               strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M') AS published_at,
+               c.origin_article_id AS copy_of
+        FROM (SELECT *, row_number() OVER (PARTITION BY story_id
+                        ORDER BY is_story_canonical DESC, published_at NULLS LAST, article_id) AS rank
+              FROM articles WHERE story_id IN (SELECT unnest(?::VARCHAR[])))
+        LEFT JOIN copies c ON c.copy_article_id = article_id
+        WHERE rank <= ? ORDER BY story_id, rank
+    """, [[s["story_id"] for s in top], members])
+    by_story: dict[str, list[dict]] = {}
+    for row in listed:
+        by_story.setdefault(row.pop("story_id"), []).append(row)
+    for story in top:
+        story["members"] = by_story.get(story["story_id"], [])
+    return top
+
+
+def aggregate(directory: Path, limits: Limits = Limits()) -> Aggregates:
+    directory = Path(directory)
+    con = _connect(directory)
+    try:
+        languages, links = _languages(con)
+        manifest = json.loads((directory / "manifest.json").read_text())
+        return Aggregates(
+            totals=_totals(con),
+            story_sizes=_story_sizes(con),
+            sources=_sources(con, limits.sources),
+            matrix=_matrix(con, limits.matrix),
+            languages=languages,
+            language_links=links,
+            timeline=_timeline(con),
+            largest=_largest(con, limits.stories, limits.members),
+            rejects=_rows(con, "SELECT reason, count(*) AS records FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1"),
+            run={key: manifest.get(key) for key in ("inputs", "elapsed_seconds", "model", "versions", "counts")},
+        )
+    finally:
+        con.close()

@@ -1,0 +1,111 @@
+"""Who copied whom: origins, edits, first carrier per language, and the GroupCopies stage that emits them."""
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from newsdedup import minhash
+from newsdedup.assemble import copy_rows
+from newsdedup.canonical import CanonicalPolicy
+from newsdedup.copies import first_by_language, trace_copies
+from newsdedup.normalize import FurnitureStripper, content_profile, credit_pattern, normalize
+from newsdedup.pipeline.config import NormalizeConfig
+from newsdedup.records import Member
+from newsdedup.shingle import shingles
+from newsdedup.transforms.group_copies import GroupCopies
+
+POLICY = CanonicalPolicy(("EFE", "AP"))
+CONFIG = NormalizeConfig()
+STRIPPER = FurnitureStripper.from_config(CONFIG.furniture_patterns, CONFIG.agencies)
+CREDIT = credit_pattern(CONFIG.agencies)
+HOUR = 3_600_000_000
+
+LEAD = ("El Ministerio de Salud de Paraguay declaró este jueves la alerta epidemiológica en todo el territorio "
+        "nacional por el aumento sostenido de casos de dengue, que en las últimas semanas se duplicaron.")
+MORE = ("Según el último boletín, el país acumula en lo que va de año miles de notificaciones de casos sospechosos "
+        "y catorce muertes atribuidas a la enfermedad, informaron las autoridades sanitarias.")
+ORIGINAL = f"ASUNCIÓN, 10 abr (EFE).- {LEAD}\n\n{MORE}"
+
+
+def _profile(body):
+    return content_profile(body, STRIPPER, CREDIT, 20_000)
+
+
+def _member(article_id, body, source="Outlet", published_at=None, title="Alerta por dengue", language="es"):
+    signature = minhash.signature(shingles(normalize(STRIPPER.strip(body)), "word", 3), 128, 1)
+    return Member(article_id, source, None, language, published_at, title, len(body), body[:100], (),
+                  signature, _profile(body))
+
+
+def test_split_returns_the_furniture_it_removed():
+    text, removed = STRIPPER.split("Foto: EFE/Archivo\n\nTexto.\n\nFuente: EFE")
+    assert text.strip() == "Texto."
+    assert [r.strip() for r in removed] == ["Fuente: EFE", "Foto: EFE/Archivo"]
+
+
+def test_credits_are_found_in_furniture_dateline_and_sign_off():
+    assert _profile(ORIGINAL).credited  # dateline, stripped as furniture
+    assert _profile(f"COPIAPÓ (Chile), 16 jul (EFE).- {LEAD}").credited  # dateline the pattern misses
+    assert _profile(f"{LEAD}\n\n{MORE}\n\n— Reuters").credited  # sign-off
+    assert not _profile(f"{LEAD}\n\n{MORE}").credited
+    assert not _profile(f"{LEAD} Reuters y EFE no respondieron.\n\n{MORE}").credited  # named in the text only
+
+
+def test_cut_text_ends_in_an_ellipsis_even_before_a_sign_off():
+    assert _profile(f"{LEAD}\n\n{MORE[:80]}…").cut
+    assert _profile(f"{LEAD}\n\n{MORE[:80]}...\n\n© Reuters 2025").cut
+    assert not _profile(f"{LEAD}\n\n{MORE}").cut
+    assert _profile(ORIGINAL).length == len(f"{LEAD} {MORE}")
+
+
+def test_origin_is_the_earliest_and_edits_are_detected():
+    origin = _member("z-efe", ORIGINAL, source="EFE", published_at=10 * HOUR)
+    same = _member("a-same", ORIGINAL, source="Outlet", published_at=12 * HOUR)
+    cut = _member("b-cut", f"{LEAD}\n\n{MORE[:60]}…", published_at=11 * HOUR, title="Paraguay, en alerta")
+    undated = _member("c-undated", f"{LEAD}\n\n{MORE}", title="ALERTA por dengue!")
+    copies = trace_copies("cg-x", [same, cut, origin, undated], POLICY)
+    assert [c.copy_article_id for c in copies] == ["a-same", "b-cut", "c-undated"]
+    assert {c.origin_article_id for c in copies} == {"z-efe"}
+    by_id = {c.copy_article_id: c for c in copies}
+    assert by_id["a-same"].lag_seconds == 7200.0 and by_id["a-same"].similarity == 1.0
+    assert (by_id["a-same"].truncated, by_id["a-same"].headline_changed, by_id["a-same"].credit_removed) == (
+        False, False, False)
+    assert by_id["b-cut"].lag_seconds == 3600.0 and 0.3 < by_id["b-cut"].similarity < 1.0
+    assert (by_id["b-cut"].truncated, by_id["b-cut"].headline_changed, by_id["b-cut"].credit_removed) == (
+        True, True, True)
+    assert by_id["c-undated"].lag_seconds is None
+    assert (by_id["c-undated"].truncated, by_id["c-undated"].headline_changed) == (False, False)
+
+
+def test_an_earlier_outlet_is_the_origin_but_priority_decides_when_undated():
+    wire = _member("efe-1", ORIGINAL, source="EFE", published_at=5 * HOUR)
+    early = _member("out-1", ORIGINAL, source="Outlet", published_at=4 * HOUR)
+    assert trace_copies("cg", [wire, early], POLICY)[0].origin_article_id == "out-1"
+    undated = [_member("out-1", ORIGINAL), _member("efe-1", ORIGINAL, source="EFE")]
+    assert trace_copies("cg", undated, POLICY)[0].origin_article_id == "efe-1"
+    assert trace_copies("cg", [wire], POLICY) == ()
+
+
+def test_first_by_language():
+    members = [
+        _member("es-late", ORIGINAL, published_at=9 * HOUR),
+        _member("es-early", ORIGINAL, published_at=8 * HOUR),
+        _member("en-undated", ORIGINAL, language="en"),
+        _member("en-ap", ORIGINAL, source="AP", language="en"),
+    ]
+    firsts = first_by_language(members, POLICY)
+    assert [(f["language"], f["article_id"]) for f in firsts] == [("en", "en-ap"), ("es", "es-early")]
+    assert firsts[1]["published_at"] == 8 * HOUR
+
+
+def test_group_copies_emits_copy_rows():
+    members = [_member("efe-1", ORIGINAL, source="EFE", published_at=HOUR),
+               _member("out-1", f"{LEAD}\n\n{MORE}", published_at=3 * HOUR),
+               _member("lone", "otro texto que no se parece a nada " * 4)]
+    with TestPipeline() as p:
+        groups = {"members": p | "M" >> beam.Create(members),
+                  "roots": p | "R" >> beam.Create([("efe-1", "efe-1"), ("out-1", "efe-1")])} | GroupCopies(POLICY)
+        rows = groups | beam.FlatMap(copy_rows)
+        assert_that(rows | beam.Map(lambda r: (r["copy_group_id"].startswith("cg-"), r["origin_article_id"],
+                                               r["copy_article_id"], r["lag_seconds"], r["credit_removed"])),
+                    equal_to([(True, "efe-1", "out-1", 7200.0, True)]))
