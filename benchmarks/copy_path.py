@@ -10,7 +10,7 @@ from __future__ import annotations
 import apache_beam as beam
 from datasketch import MinHash, MinHashLSH
 
-from newsdedup.normalize import FurnitureStripper, matching_text
+from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.shingle import shingles
 from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
@@ -41,7 +41,8 @@ class _NaiveBands(beam.DoFn):
 
     def process(self, article):
         cfg = self._config.copies
-        text = matching_text(article.title, article.body, self._stripper, self._config.normalize.max_chars)
+        max_chars = self._config.normalize.max_chars
+        text = matching_text(article.title, clean(article.body, self._stripper, max_chars), max_chars)
         m = MinHash(num_perm=cfg.num_perm, seed=cfg.seed)
         m.update_batch(shingles(text, cfg.shingle_kind, cfg.shingle_size))
         for band in range(self._bands):

@@ -78,12 +78,32 @@ class ContentProfile:
     cut: bool  # the text ends with an ellipsis: cut off by whoever published it
 
 
-def content_profile(body: str, stripper: FurnitureStripper, credit: re.Pattern[str], max_chars: int) -> ContentProfile:
-    """Bodies are bounded by ``max_chars`` like the matching text; credits are
-    looked for where wires put them: the furniture, the first line's dateline
-    ("COPIAPÓ (Chile), 16 jul (EFE).-") and a short last paragraph ("— Reuters"),
-    before which a cut text's ellipsis may stand."""
-    content, furniture = stripper.split(body[: max_chars * 2])
+@dataclass(frozen=True)
+class Cleaned:
+    """A body bounded and stripped of furniture once, for every use that follows.
+
+    Stripping is the costliest per-article step of the copy path (a dozen
+    regular expressions over the body); matching text, lead and profile all
+    start from it.
+    """
+
+    body: str  # the raw body, bounded to what any use reads
+    content: str  # without furniture
+    furniture: tuple[str, ...]  # what was removed
+
+
+def clean(body: str, stripper: FurnitureStripper, max_chars: int) -> Cleaned:
+    """Bound ``body`` to ``2 * max_chars`` characters (normalising only shrinks text) and strip it."""
+    bounded = body[: max_chars * 2]
+    content, furniture = stripper.split(bounded)
+    return Cleaned(bounded, content, tuple(furniture))
+
+
+def content_profile(cleaned: Cleaned, credit: re.Pattern[str]) -> ContentProfile:
+    """Credits are looked for where wires put them: the furniture, the first
+    line's dateline ("COPIAPÓ (Chile), 16 jul (EFE).-") and a short last
+    paragraph ("— Reuters"), before which a cut text's ellipsis may stand."""
+    body, content, furniture = cleaned.body, cleaned.content, cleaned.furniture
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(content) if p.strip()] or [""]
     short_last = len(paragraphs) > 1 and len(paragraphs[-1]) <= _EDGE_CHARS
     sign_off = paragraphs[-1] if short_last else ""
@@ -103,26 +123,26 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(folded))
 
 
-def matching_text(title: str, body: str, stripper: FurnitureStripper, max_chars: int) -> str:
+def matching_text(title: str, cleaned: Cleaned, max_chars: int) -> str:
     """The normalised text copies are compared on: the body without furniture.
 
     Headlines are rewritten by nearly every outlet that reprints, so they are
     only used when there is no body. ``max_chars`` bounds the cost of
     pathological bodies; copies share their beginning far more than their end.
     """
-    text = normalize(stripper.strip(body[: max_chars * 2]))
+    text = normalize(cleaned.content)
     if not text:
         text = normalize(title)
     return text[:max_chars]
 
 
-def lead(title: str, body: str, stripper: FurnitureStripper, max_chars: int) -> str:
+def lead(title: str, cleaned: Cleaned, max_chars: int) -> str:
     """Headline plus the first sentences of the body, furniture removed.
 
     What a reader sees first is what identifies the story; it is what the
     embedding model gets.
     """
-    stripped = " ".join(stripper.strip(body).split())
+    stripped = " ".join(cleaned.content[: max_chars * 2].split())
     text = f"{title.strip()}. {stripped}" if title.strip() else stripped
     if len(text) <= max_chars:
         return text

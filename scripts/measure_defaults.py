@@ -21,7 +21,7 @@ from newsdedup.cluster import cluster_stories
 from newsdedup.components import connected_components
 from newsdedup.embedding.model import load_model
 from newsdedup.evaluate import pairwise_scores
-from newsdedup.normalize import FurnitureStripper, lead, matching_text
+from newsdedup.normalize import FurnitureStripper, clean, lead, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.records import parse_datetime
 from newsdedup.shingle import shingles
@@ -38,7 +38,7 @@ def load(path: Path) -> list[dict]:
 def copy_separation(records: list[dict]) -> None:
     roots = connected_components([(r["id"], r["copy_of"]) for r in records if r.get("copy_of")])
     group = {r["id"]: roots.get(r["id"], r["id"]) for r in records}
-    texts = {r["id"]: matching_text(r.get("title") or "", r.get("body") or "", STRIPPER, 20_000) for r in records}
+    texts = {r["id"]: matching_text(r.get("title") or "", clean(r.get("body") or "", STRIPPER, 20_000), 20_000) for r in records}
     print("copies (seeds): word-shingle Jaccard, copy pairs vs all other pairs")
     for size in (2, 3, 4, 5):
         sets = {k: set(shingles(t, "word", size)) for k, t in texts.items()}
@@ -50,7 +50,7 @@ def copy_separation(records: list[dict]) -> None:
 
 
 def story_sweep(name: str, records: list[dict], model) -> None:
-    texts = [CONFIG.stories.query_prefix + lead(r.get("title") or "", r.get("body") or "", STRIPPER, CONFIG.stories.lead_chars)
+    texts = [CONFIG.stories.query_prefix + lead(r.get("title") or "", clean(r.get("body") or "", STRIPPER, 20_000), CONFIG.stories.lead_chars)
              for r in records]
     started = time.perf_counter()
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)

@@ -8,7 +8,7 @@ from newsdedup import minhash
 from newsdedup.assemble import copy_rows
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.copies import first_by_language, trace_copies
-from newsdedup.normalize import FurnitureStripper, content_profile, credit_pattern, normalize
+from newsdedup.normalize import FurnitureStripper, clean, content_profile, credit_pattern, normalize
 from newsdedup.pipeline.config import NormalizeConfig
 from newsdedup.records import Member
 from newsdedup.shingle import shingles
@@ -28,7 +28,7 @@ ORIGINAL = f"ASUNCIÓN, 10 abr (EFE).- {LEAD}\n\n{MORE}"
 
 
 def _profile(body):
-    return content_profile(body, STRIPPER, CREDIT, 20_000)
+    return content_profile(clean(body, STRIPPER, 20_000), CREDIT)
 
 
 def _member(article_id, body, source="Outlet", published_at=None, title="Alerta por dengue", language="es"):

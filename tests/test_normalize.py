@@ -1,4 +1,4 @@
-from newsdedup.normalize import FurnitureStripper, lead, matching_text, normalize
+from newsdedup.normalize import FurnitureStripper, clean, lead, matching_text, normalize
 from newsdedup.pipeline.config import NormalizeConfig
 
 STRIPPER = FurnitureStripper.from_config(NormalizeConfig().furniture_patterns, NormalizeConfig().agencies)
@@ -65,12 +65,12 @@ def test_patterns_are_config_not_code():
 
 
 def test_matching_text_uses_body_and_falls_back_to_title():
-    assert matching_text("Headline", "MADRID, 7 may (EFE).- Body text.", STRIPPER, 1000) == "body text"
-    assert matching_text("Only A Headline", "", STRIPPER, 1000) == "only a headline"
-    assert len(matching_text("", "word " * 10_000, STRIPPER, 100)) <= 100
+    assert matching_text("Headline", clean("MADRID, 7 may (EFE).- Body text.", STRIPPER, 1000), 1000) == "body text"
+    assert matching_text("Only A Headline", clean("", STRIPPER, 1000), 1000) == "only a headline"
+    assert len(matching_text("", clean("word " * 10_000, STRIPPER, 100), 100)) <= 100
 
 
 def test_lead_is_headline_plus_start_of_body():
-    text = lead("Quake hits Peru", "LIMA, 3 mar (EFE).- A strong quake shook the coast. " + "More. " * 200, STRIPPER, 80)
+    text = lead("Quake hits Peru", clean("LIMA, 3 mar (EFE).- A strong quake shook the coast. " + "More. " * 200, STRIPPER, 1000), 80)
     assert text.startswith("Quake hits Peru. A strong quake shook the coast.")
     assert len(text) <= 80 and not text.endswith(" ")

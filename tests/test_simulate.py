@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from newsdedup.normalize import FurnitureStripper, matching_text
+from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.shingle import shingles
 from newsdedup.simulate import EDIT_KINDS, generate_corpus, kept_share, paragraphs, reprint, simulate_reprints
@@ -18,7 +18,7 @@ def originals(seed_records):
 
 
 def _match(record):
-    return matching_text(record["title"], record["body"], STRIPPER, CFG.max_chars)
+    return matching_text(record["title"], clean(record["body"], STRIPPER, CFG.max_chars), CFG.max_chars)
 
 
 def _jaccard(a, b):

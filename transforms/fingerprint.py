@@ -47,7 +47,8 @@ class _Fingerprint(CountingDoFn):
 
     def _prepare(self, article: Article) -> tuple[dict, str]:
         cfg = self._config
-        text = normalize.matching_text(article.title, article.body, self._stripper, cfg.normalize.max_chars)
+        cleaned = normalize.clean(article.body, self._stripper, cfg.normalize.max_chars)
+        text = normalize.matching_text(article.title, cleaned, cfg.normalize.max_chars)
         lang = article.language
         if lang is None:
             self.detected.inc()
@@ -60,9 +61,9 @@ class _Fingerprint(CountingDoFn):
             published_at=article.published_at,
             title=article.title,
             text_length=article.text_length,
-            embed_text=normalize.lead(article.title, article.body, self._stripper, cfg.stories.lead_chars),
+            embed_text=normalize.lead(article.title, cleaned, cfg.stories.lead_chars),
             extra=article.extra,
-            profile=normalize.content_profile(article.body, self._stripper, self._credit, cfg.normalize.max_chars),
+            profile=normalize.content_profile(cleaned, self._credit),
         )
         return member, text
 
