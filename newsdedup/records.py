@@ -58,6 +58,7 @@ class Member:
     embed_text: str
     extra: tuple[tuple[str, Any], ...] = ()
     signature: Optional[np.ndarray] = field(default=None, compare=False)
+    entities: Optional[np.ndarray] = field(default=None, compare=False)  # entities.entity_hashes
 
 
 class RecordError(ValueError):

@@ -56,7 +56,7 @@ class _Vector(CountingDoFn):
 
 
 class EmbedGroups(beam.PTransform):
-    """``CopyGroup`` -> ``((copy_group_id, published_at), embedding)`` of its canonical's lead."""
+    """``CopyGroup`` -> ``((copy_group_id, published_at, entities), embedding)`` of its canonical's lead."""
 
     def __init__(self, stories_config):
         super().__init__()
@@ -68,7 +68,7 @@ class EmbedGroups(beam.PTransform):
     def expand(self, groups):
         return (
             groups
-            | "Text" >> beam.Map(lambda g: ((g.copy_group_id, g.published_at), g.canonical.embed_text))
+            | "Text" >> beam.Map(lambda g: ((g.copy_group_id, g.published_at, g.canonical.entities), g.canonical.embed_text))
             | "Infer" >> RunInference(self._handler)
             | "Vector" >> beam.ParDo(_Vector())
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from newsdedup import language, minhash, normalize, shingle
+from newsdedup import entities, language, minhash, normalize, shingle
 from newsdedup.records import Article, Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
@@ -39,6 +39,8 @@ class _Fingerprint(CountingDoFn):
             embed_text=normalize.lead(article.title, article.body, self._stripper, cfg.stories.lead_chars),
             extra=article.extra,
             signature=minhash.signature(grams, cfg.copies.num_perm, cfg.copies.seed) if grams else None,
+            entities=entities.entity_hashes(
+                f"{article.title}\n{self._stripper.strip(article.body[: cfg.normalize.max_chars])}"),
         )
 
 
