@@ -9,7 +9,7 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install run test clean
+.PHONY: install run test eval clean
 
 install: $(VENV)/.installed $(MODEL)/modules.json
 
@@ -29,6 +29,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Labelled corpora (read-only, outside the repository): see EVALUATION.md.
+DATA ?= ../shared/data
+
+# The pipeline and the baselines on each labelled corpus, and the copy benchmark -> EVALUATION.md.
+eval: install
+	$(BIN)/python scripts/evaluate.py --data $(DATA) --work out/eval --report EVALUATION.md
 
 clean:
 	rm -rf out $(VENV) build *.egg-info
