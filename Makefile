@@ -10,7 +10,7 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install chromium run report test bench clean
+.PHONY: install chromium run report test bench eval clean
 
 install: $(VENV)/.installed $(MODEL)/modules.json chromium
 
@@ -49,6 +49,13 @@ test: install
 SIZE ?= 10000,100000
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZE)
+
+# Labelled corpora (read-only, outside the repository): see EVALUATION.md.
+DATA ?= ../shared/data
+
+# The pipeline and the baselines on each labelled corpus, and the copy benchmark -> EVALUATION.md.
+eval: install
+	$(BIN)/python scripts/evaluate.py --data $(DATA) --work out/eval --report EVALUATION.md
 
 clean:
 	rm -rf out $(VENV) build *.egg-info

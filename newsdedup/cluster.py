@@ -1,11 +1,17 @@
 """Story clustering: copy groups reporting the same event, across languages.
 
-Two steps. First a sparse graph links representatives whose embeddings are
-at least ``threshold`` similar and whose publication times fall within the
-window (undated items may link to anything). Its connected components are
-then split by average-linkage clustering, which needs a pair of clusters to
-be similar *on average* and so does not chain unrelated reports together the
-way the components alone would. Work is quadratic only inside components.
+The similarity of two items mixes two kinds of evidence: the cosine of their
+multilingual embeddings (what the story is about) and the IDF-weighted
+cosine of the names and numbers they mention (which event of that kind it
+is; see ``entities.py``), ``(1 - w) * embedding + w * entities``.
+
+Two steps. First a sparse graph links items whose similarity is at least
+``threshold``, whose embeddings are at least ``min_cosine`` alike and whose
+publication times fall within the window (undated items may link to
+anything). Its connected components are then split by average-linkage
+clustering, which needs a pair of clusters to be similar *on average* and
+so does not chain unrelated reports together the way the components alone
+would. Work is quadratic only inside components.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
+from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
@@ -31,8 +38,48 @@ def _time_ok(t: np.ndarray, window: Optional[float]) -> np.ndarray:
     return close | undated[:, None] | undated[None, :]
 
 
-def _candidate_edges(t: np.ndarray, vectors: np.ndarray, threshold: float, window: Optional[float]):
-    """Pairs (i < j) above threshold and time-compatible; items sorted by time, undated last."""
+class _Similarity:
+    """``(1 - w) * cosine(embeddings) + w * cosine(IDF-weighted entity sets)``, by blocks.
+
+    Pairs where either item mentions no entity get the embedding cosine alone.
+    """
+
+    def __init__(self, vectors: np.ndarray, entities: Optional[Sequence[np.ndarray]], weight: float):
+        self.vectors = vectors
+        self.weight = weight if entities is not None else 0.0
+        self.entities = _entity_matrix(entities) if self.weight else None
+        self.named = None if self.entities is None else np.asarray(self.entities.sum(axis=1)).ravel() > 0
+
+    def embedding(self, rows, cols) -> np.ndarray:
+        return self.vectors[rows] @ self.vectors[cols].T
+
+    def combine(self, cosine: np.ndarray, rows, cols) -> np.ndarray:
+        if not self.weight:
+            return cosine
+        shared = (self.entities[rows] @ self.entities[cols].T).toarray()
+        mixed = (1.0 - self.weight) * cosine + self.weight * shared
+        # No names or numbers is no evidence either way: the embedding decides alone.
+        silent = ~(self.named[rows][:, None] & self.named[cols][None, :])
+        return np.where(silent, cosine, mixed)
+
+
+def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
+    """Rows: L2-normalised binary entity vectors weighted by smoothed IDF over these items."""
+    n = len(entities)
+    vocab, cols = np.unique(np.concatenate([np.asarray(e, dtype=np.uint64) for e in entities] or [np.zeros(0, np.uint64)]),
+                            return_inverse=True)
+    lengths = [len(e) for e in entities]
+    rows = np.repeat(np.arange(n), lengths)
+    df = np.bincount(cols, minlength=len(vocab))
+    weights = np.log((n + 1.0) / (df[cols] + 1.0))
+    matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(n, len(vocab)))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+
+def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosine: float, window: Optional[float]):
+    """Pairs (i < j) above both thresholds and time-compatible; items sorted by time, undated last."""
     n = len(t)
     dated = int(np.count_nonzero(~np.isnan(t)))
     for start in range(0, n, _BLOCK):
@@ -43,21 +90,22 @@ def _candidate_edges(t: np.ndarray, vectors: np.ndarray, threshold: float, windo
             reach = int(np.searchsorted(t[:dated], t[min(stop, dated) - 1] + window, side="right"))
             cols = np.concatenate([np.arange(start, max(reach, min(stop, dated))), np.arange(dated, n)])
             cols = np.unique(np.concatenate([cols, np.arange(start, stop)]))
-        sims = vectors[start:stop] @ vectors[cols].T
-        mask = sims >= threshold
+        rows = np.arange(start, stop)
+        cosine = sim.embedding(rows, cols)
+        mask = (cosine >= min_cosine) & (sim.combine(cosine, rows, cols) >= threshold)
         if window is not None:
             a, b = t[start:stop], t[cols]
             mask &= (np.abs(a[:, None] - b[None, :]) <= window) | np.isnan(a)[:, None] | np.isnan(b)[None, :]
-        rows, hit = np.nonzero(mask)
-        rows = rows + start
+        hit_rows, hit = np.nonzero(mask)
+        hit_rows = hit_rows + start
         other = cols[hit]
-        keep = rows < other
-        yield from zip(rows[keep].tolist(), other[keep].tolist())
+        keep = hit_rows < other
+        yield from zip(hit_rows[keep].tolist(), other[keep].tolist())
 
 
-def _split_component(t: np.ndarray, vectors: np.ndarray, threshold: float, window: Optional[float]) -> np.ndarray:
-    dist = 1.0 - vectors @ vectors.T
-    dist[~_time_ok(t, window)] = _FAR
+def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float]) -> np.ndarray:
+    dist = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
+    dist[~_time_ok(t[idx], window)] = _FAR
     np.fill_diagonal(dist, 0.0)
     dist = np.clip((dist + dist.T) / 2.0, 0.0, None)
     tree = linkage(squareform(dist, checks=False), method="average")
@@ -70,31 +118,38 @@ def cluster_stories(
     vectors: np.ndarray,
     threshold: float,
     window_seconds: Optional[float],
+    entities: Optional[Sequence[np.ndarray]] = None,
+    entity_weight: float = 0.0,
+    min_cosine: Optional[float] = None,
 ) -> dict[str, str]:
     """Map each key to its story, named by the story's smallest key.
 
     ``vectors`` must be L2-normalised (cosine = dot product). ``times`` are
     seconds (None when unknown); ``window_seconds`` None disables the window.
+    ``entities`` are per-item hash arrays (``entities.entity_hashes``), mixed in
+    with ``entity_weight``; ``min_cosine`` (default: ``threshold``) is the
+    embedding cosine below which two items never share a story.
     """
-    if not (len(keys) == len(times) == len(vectors)):
-        raise ValueError("keys, times and vectors must have the same length")
+    if not (len(keys) == len(times) == len(vectors)) or (entities is not None and len(entities) != len(keys)):
+        raise ValueError("keys, times, vectors and entities must have the same length")
     if not keys:
         return {}
     t_raw = np.array([np.nan if x is None else float(x) for x in times])
     order = sorted(range(len(keys)), key=lambda i: (np.isnan(t_raw[i]), 0.0 if np.isnan(t_raw[i]) else t_raw[i], keys[i]))
     t = t_raw[order]
-    vecs = np.asarray(vectors, dtype=np.float32)[order]
+    sim = _Similarity(np.asarray(vectors, dtype=np.float32)[order],
+                      None if entities is None else [entities[i] for i in order], entity_weight)
     sorted_keys = [keys[i] for i in order]
+    floor = threshold if min_cosine is None else min_cosine
 
     story = {k: k for k in sorted_keys}
-    roots = connected_components(_candidate_edges(t, vecs, threshold, window_seconds))
+    roots = connected_components(_candidate_edges(t, sim, threshold, floor, window_seconds))
     members: dict[int, list[int]] = {}
     for node, root in roots.items():
         members.setdefault(root, []).append(node)
     for nodes in members.values():
         nodes.sort()
-        idx = np.array(nodes)
-        labels = _split_component(t[idx], vecs[idx], threshold, window_seconds)
+        labels = _split_component(t, np.array(nodes), sim, threshold, window_seconds)
         named: dict[int, str] = {}
         for i, label in zip(nodes, labels):
             named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])

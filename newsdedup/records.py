@@ -61,6 +61,7 @@ class Member:
     extra: tuple[tuple[str, Any], ...] = ()
     signature: Optional[np.ndarray] = field(default=None, compare=False)
     profile: Optional[ContentProfile] = None  # for the edits a copy made to its origin
+    entities: Optional[np.ndarray] = field(default=None, compare=False)  # entities.entity_hashes
 
 
 class RecordError(ValueError):

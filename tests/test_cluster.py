@@ -64,3 +64,38 @@ def test_many_items_cross_blocks():
 
 def test_empty():
     assert cluster_stories([], [], np.zeros((0, 4), np.float32), 0.9, None) == {}
+
+
+def _ents(*names):
+    from newsdedup.entities import entity_hashes
+
+    return [entity_hashes(n) for n in names]
+
+
+def test_entities_separate_lookalike_events_and_join_translations():
+    # Two DUI arrests embed alike; the names tell them apart, and tie each report to its translation.
+    vectors = _unit([1, 0.1, 0], [1, 0.12, 0.01], [1, 0.08, 0.02], [1, 0.11, 0.03])
+    ents = _ents("Chargers receiver Vincent Jackson arrested in San Diego", "Vincent Jackson detenido en San Diego",
+                 "Chargers lineman Jamal Williams arrested, 2009", "Jamal Williams detenido por DUI en 2009")
+    keys = ["jackson-en", "jackson-es", "williams-en", "williams-es"]
+    alone = cluster_stories(keys, [None] * 4, vectors, 0.9, None)
+    assert len(set(alone.values())) == 1
+    story = cluster_stories(keys, [None] * 4, vectors, 0.6, None, ents, 0.6, 0.8)
+    assert story == {"jackson-en": "jackson-en", "jackson-es": "jackson-en", "williams-en": "williams-en",
+                     "williams-es": "williams-en"}
+
+
+def test_items_without_entities_fall_back_to_the_embedding():
+    vectors = _unit([1, 0.05, 0], [1, 0, 0.05], [0, 1, 0])
+    story = cluster_stories(["a", "b", "c"], [None] * 3, vectors, 0.9, None, _ents("no names here", "", "x"), 0.6, 0.8)
+    assert story["a"] == story["b"] != story["c"]
+
+
+def test_min_cosine_vetoes_pairs_that_only_share_names():
+    vectors = _unit([1, 0, 0], [0.6, 0.8, 0], [0, 0, 1])
+    ents = _ents("Gustavo Petro in Bogota", "Gustavo Petro in Bogota", "Lima Peru")
+    # similarity 0.4 * 0.6 + 0.6 * 1.0 = 0.84, but the embeddings are only 0.6 alike
+    veto = cluster_stories(["a", "b", "c"], [None] * 3, vectors, 0.8, None, ents, 0.6, 0.8)
+    assert veto["a"] != veto["b"]
+    allowed = cluster_stories(["a", "b", "c"], [None] * 3, vectors, 0.8, None, ents, 0.6, 0.5)
+    assert allowed["a"] == allowed["b"] != allowed["c"]

@@ -98,7 +98,7 @@ def test_cluster_and_assemble_stories():
         return CopyGroup(f"cg-{gid}", m, ((m, 1.0),), ts)
 
     groups = [group("a", "Outlet", 0), group("b", "EFE", 10), group("c", "AP", 0)]
-    vectors = [((f"cg-{k}", ts), np.array(v, np.float32)) for k, ts, v in
+    vectors = [((f"cg-{k}", ts, None), np.array(v, np.float32)) for k, ts, v in
                [("a", 0, [1, 0]), ("b", 10, [0.995, 0.0999]), ("c", 0, [0, 1])]]
     with TestPipeline() as p:
         stories = p | "V" >> beam.Create(vectors) | ClusterStories(Config().stories)

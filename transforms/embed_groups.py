@@ -75,7 +75,7 @@ class _Unbatch(CountingDoFn):
 
 
 class EmbedGroups(beam.PTransform):
-    """``CopyGroup`` -> ``((copy_group_id, published_at), embedding)`` of its canonical's lead."""
+    """``CopyGroup`` -> ``((copy_group_id, published_at, entities), embedding)`` of its canonical's lead."""
 
     def __init__(self, stories_config):
         super().__init__()
@@ -88,7 +88,7 @@ class EmbedGroups(beam.PTransform):
         return (
             groups
             | "Bucket" >> beam.Map(lambda g: (zlib.crc32(g.copy_group_id.encode()) % BUCKETS,
-                                              ((g.copy_group_id, g.published_at), g.canonical.embed_text)))
+                                              ((g.copy_group_id, g.published_at, g.canonical.entities), g.canonical.embed_text)))
             | "Gather" >> beam.GroupByKey()
             | "Chunk" >> beam.FlatMap(_chunks, batch_size)
             | "Infer" >> RunInference(self._handler)

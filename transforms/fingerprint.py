@@ -9,7 +9,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from newsdedup import language, normalize, signing
+from newsdedup import entities, language, normalize, signing
 from newsdedup.records import Article, Member, Reject, article_origin, article_raw
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
@@ -64,6 +64,7 @@ class _Fingerprint(CountingDoFn):
             embed_text=normalize.lead(article.title, cleaned, cfg.stories.lead_chars),
             extra=article.extra,
             profile=normalize.content_profile(cleaned, self._credit),
+            entities=entities.entity_hashes(f"{article.title}\n{cleaned.content[: cfg.normalize.max_chars]}"),
         )
         return member, text
 
