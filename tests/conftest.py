@@ -24,3 +24,13 @@ def model_name():
     if not (MODEL_HOME / "multilingual-e5-small" / "modules.json").exists():
         pytest.fail("the default model is not installed: run `make install`")
     return "multilingual-e5-small"
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory, model_name):
+    """The whole pipeline on seeds/ with the default config, as `make run` runs it (shared: ~20 s)."""
+    from newsdedup.pipeline.cli import main
+
+    out = tmp_path_factory.mktemp("e2e") / "seeds"
+    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--set", f"stories.model={model_name}"]) == 0
+    return out

@@ -15,13 +15,6 @@ from conftest import SEEDS
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def seeds_run(tmp_path_factory, model_name):
-    out = tmp_path_factory.mktemp("e2e") / "seeds"
-    assert main(["run", "--input", str(SEEDS), "--output", str(out), "--set", f"stories.model={model_name}"]) == 0
-    return out
-
-
 def _articles(out):
     return {r["article_id"]: r for r in pq.read_table(out / "articles").to_pylist()}
 
