@@ -276,6 +276,7 @@ def run(
     quiet_workers: bool = True,
 ) -> RunResult:
     files = expand_inputs(inputs)
+    output = output.rstrip("/") or output  # "gs://b/out/" and "gs://b/out" name one output
     try:
         model_path = resolve_model(config.stories.model)
     except ModelNotFound as err:
