@@ -21,14 +21,21 @@ class ConfigError(ValueError):
     """A configuration mistake, reported to the user in one line."""
 
 
+# Options a runner gets unless the config sets them; other runners start from none,
+# so DirectRunner's settings never reach a Dataflow, Flink or Spark job.
+RUNNER_DEFAULTS = {"DirectRunner": {"direct_running_mode": "multi_processing", "direct_num_workers": 0}}
+
+
 @dataclass(frozen=True)
 class RunnerConfig:
     """Beam runner and its options; command-line Beam flags override these."""
 
     name: str = "DirectRunner"
-    options: dict = field(
-        default_factory=lambda: {"direct_running_mode": "multi_processing", "direct_num_workers": 0}
-    )
+    options: Optional[dict] = None  # None: the named runner's defaults
+
+    def __post_init__(self) -> None:
+        defaults = RUNNER_DEFAULTS.get(self.name, {})
+        object.__setattr__(self, "options", {**defaults, **(self.options or {})})
 
 
 @dataclass(frozen=True)
@@ -185,10 +192,8 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
             raise ConfigError(f"unknown config key {path!r}; {hint}")
         if dataclasses.is_dataclass(hints[key]):
             kwargs[key] = _build(hints[key], value, f"{path}.")
-        elif hints[key] is dict:
-            # Mappings (runner options) extend the defaults instead of replacing them.
-            kwargs[key] = {**getattr(cls(), key), **_coerce(path, value, dict)}
         else:
+            # Mappings (runner options) extend the class's own defaults in __post_init__.
             kwargs[key] = _coerce(path, value, hints[key])
     return cls(**kwargs)
 

@@ -3,6 +3,10 @@
 Output is built in ``<output>.partial`` and renamed into place only when the
 pipeline succeeded and the manifest is written, so a folder named like the
 output is always complete. ``manifest.json`` is written last inside it.
+Everything goes through Beam's FileSystems, so the output may be on any of
+them: where folders exist (local disk, HDFS) the commit is one rename; on an
+object store (gs://, s3://) objects move one by one and ``manifest.json``,
+moved last, marks the run complete.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import os
 import sys
 import platform
-import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
@@ -22,7 +26,9 @@ from typing import Sequence
 
 import apache_beam as beam
 import pyarrow.parquet as pq
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.runners.runner import PipelineState
 
 import newsdedup
 from newsdedup import lsh, progress
@@ -60,6 +66,17 @@ def _readable(path: str) -> bool:
         return False
 
 
+def _is_local(path: str) -> bool:
+    return FileSystems.get_scheme(path) is None
+
+
+def _is_folder(pattern: str) -> bool:
+    """A local folder; on an object store, a plain path that is no object (a prefix)."""
+    if _is_local(pattern):
+        return os.path.isdir(pattern)
+    return not any(c in pattern for c in "*?[") and not FileSystems.exists(pattern)
+
+
 def expand_inputs(patterns: Sequence[str]) -> list[str]:
     """Every input file matched by the paths or globs; each pattern must match.
 
@@ -70,8 +87,8 @@ def expand_inputs(patterns: Sequence[str]) -> list[str]:
         raise UserError("no --input given")
     files: set[str] = set()
     for pattern in patterns:
-        folder = os.path.isdir(pattern)
-        query = os.path.join(pattern, "*") if folder else pattern
+        folder = _is_folder(pattern)
+        query = FileSystems.join(pattern.rstrip("/"), "*") if folder else pattern
         try:
             matches = FileSystems.match([query])[0].metadata_list
         except Exception as err:  # Beam raises BeamIOError for unreachable or unknown paths
@@ -100,37 +117,83 @@ def _versions() -> dict:
     return found
 
 
-def _prepare_output(output: str, overwrite: bool) -> Path:
-    target = Path(output)
-    if target.exists() and not target.is_dir():
-        raise UserError(f"output {output} exists and is not a folder")
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
+def _tree(directory: str) -> list[str]:
+    """Every file under ``directory``, on any Beam filesystem."""
+    return [m.path for m in FileSystems.match([FileSystems.join(directory, "**")])[0].metadata_list]
+
+
+def _remove(path: str) -> None:
+    """Delete a folder, or every object under a prefix."""
+    if FileSystems.get_filesystem(path).has_dirs():
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+    else:
+        files = _tree(path)
+        if files:
+            FileSystems.delete(files)
+
+
+def _prepare_output(output: str, overwrite: bool) -> str:
+    """The staging folder ``<output>.partial``, emptied; the output checked."""
+    if _is_local(output):
+        target = Path(output)
+        if target.exists() and not target.is_dir():
+            raise UserError(f"output {output} exists and is not a folder")
+        if target.exists() and any(target.iterdir()) and not overwrite:
+            raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
+        try:
+            target.resolve().parent.mkdir(parents=True, exist_ok=True)
+            staging = target.with_name(target.name + ".partial")
+            _remove(str(staging))
+            staging.mkdir()
+        except OSError as err:
+            raise UserError(f"cannot write output {output}: {err.strerror or err}") from None
+        return str(staging)
     try:
-        target.resolve().parent.mkdir(parents=True, exist_ok=True)
-        staging = target.with_name(target.name + ".partial")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-    except OSError as err:
-        raise UserError(f"cannot write output {output}: {err.strerror or err}") from None
+        if _tree(output) and not overwrite:
+            raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
+        staging = output + ".partial"
+        _remove(staging)
+    except BeamIOError as err:
+        raise UserError(f"cannot write output {output}: {err}") from None
     return staging
 
 
-def _commit(staging: Path, output: str) -> None:
-    target = Path(output)
-    if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old)
-    else:
-        staging.rename(target)
+def _commit(staging: str, output: str) -> None:
+    if FileSystems.get_filesystem(output).has_dirs():
+        # One rename of the whole folder: atomic on a local disk and on HDFS.
+        old = output + ".old"
+        _remove(old)
+        if FileSystems.exists(output):
+            FileSystems.rename([output], [old])
+        FileSystems.rename([staging], [output])
+        _remove(old)
+        return
+    # No folders to rename: the old run first stops being complete, then objects
+    # move one by one, and the manifest arrives last to mark the new run complete.
+    manifest = FileSystems.join(output, MANIFEST)
+    if FileSystems.exists(manifest):
+        FileSystems.delete([manifest])
+    _remove(output)
+    staged = sorted(_tree(staging), key=lambda path: path == FileSystems.join(staging, MANIFEST))
+    for batch in (staged[:-1], staged[-1:]):
+        FileSystems.rename(batch, [output + path[len(staging):] for path in batch])
 
 
-def _row_counts(directory: Path) -> dict:
+def _write_text(path: str, text: str) -> None:
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+        stream.write(text.encode("utf-8"))
+
+
+def _num_rows(path: str) -> int:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+        return pq.ParquetFile(stream).metadata.num_rows
+
+
+def _row_counts(directory: str) -> dict:
     return {
-        table: sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((directory / table).glob("*.parquet")))
+        table: sum(_num_rows(m.path) for m in
+                   FileSystems.match([FileSystems.join(directory, table, "*.parquet")])[0].metadata_list)
         for table in TABLES
     }
 
@@ -213,11 +276,13 @@ def run(
     quiet_workers: bool = True,
 ) -> RunResult:
     files = expand_inputs(inputs)
+    output = output.rstrip("/") or output  # "gs://b/out/" and "gs://b/out" name one output
     try:
         model_path = resolve_model(config.stories.model)
     except ModelNotFound as err:
         raise UserError(str(err)) from None
     options = pipeline_options(config.runner, beam_args)
+    runner = options.get_all_options()["runner"]
     staging = _prepare_output(output, overwrite)
     bands, rows = lsh.lsh_params(config.copies.threshold, config.copies.num_perm)
     metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
@@ -225,17 +290,23 @@ def run(
 
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, files, config, str(staging), metadata)
-    log = staging / LOG
+    build(pipeline, files, config, staging, metadata)
+    # The launcher's log is a local file; a remote output receives a copy on success.
+    log = Path(staging) / LOG if _is_local(output) else Path(tempfile.mkstemp(prefix="newsdedup-", suffix=".log")[1])
     try:
         with _stderr_to(log, quiet_workers) as terminal:
+            if quiet_workers and runner != "DirectRunner":
+                terminal.write(f"newsdedup: running on {runner}; its own UI shows progress "
+                               f"(launcher log: {log})\n")
             printer = _ProgressPrinter(terminal)
             monitor = progress.Monitor(log, printer)
             if quiet_workers:
                 monitor.start()
             try:
                 result = pipeline.run()
-                result.wait_until_finish()
+                state = result.wait_until_finish()
+                if state != PipelineState.DONE:  # e.g. cancelled: the output is incomplete
+                    raise RuntimeError(f"the job ended in state {state}")
             finally:
                 if quiet_workers:
                     monitor.stop()
@@ -253,7 +324,7 @@ def run(
         **metadata,
         "model_path": model_path,
         "inputs": files,
-        "runner": options.get_all_options()["runner"],
+        "runner": runner,
         "counts": {
             "read": read,
             "accepted": tables["articles"],
@@ -266,6 +337,9 @@ def run(
         "reconciled": read == tables["articles"] + tables["rejects"],
         "elapsed_seconds": round(elapsed, 3),
     }
-    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    if not _is_local(output):
+        _write_text(FileSystems.join(staging, LOG), log.read_text(errors="replace"))
+        log.unlink()
+    _write_text(FileSystems.join(staging, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     _commit(staging, output)
     return RunResult(output, manifest)

@@ -50,3 +50,10 @@ def test_runner_is_named_explicitly_and_workers_default_to_cores(monkeypatch):
     assert options["direct_running_mode"] == "multi_processing"
     assert options["direct_num_workers"] == 7
     assert pipeline_options(Config().runner, ["--direct_num_workers=1"]).get_all_options()["direct_num_workers"] == 1
+
+
+def test_direct_runner_defaults_stay_with_the_direct_runner():
+    assert load_config(None, ["runner.name=PortableRunner"]).runner.options == {}
+    config = load_config(None, ["runner.options.parallelism=4", "runner.name=FlinkRunner"])
+    assert config.runner.options == {"parallelism": 4}
+    assert "direct_num_workers" not in pipeline_options(config.runner, []).get_all_options(drop_default=True)
