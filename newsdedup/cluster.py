@@ -29,13 +29,12 @@ _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
 _BLOCK = 1024
 
 
-def _time_ok(t: np.ndarray, window: Optional[float]) -> np.ndarray:
-    """Pairwise mask: both dated and within the window, or either undated."""
+def _time_ok(a: np.ndarray, b: np.ndarray, window: Optional[float]) -> np.ndarray:
+    """Mask over (a, b) time pairs: both dated and within the window, or either undated."""
     if window is None:
-        return np.ones((len(t), len(t)), dtype=bool)
-    undated = np.isnan(t)
-    close = np.abs(t[:, None] - t[None, :]) <= window
-    return close | undated[:, None] | undated[None, :]
+        return np.ones((len(a), len(b)), dtype=bool)
+    close = np.abs(a[:, None] - b[None, :]) <= window
+    return close | np.isnan(a)[:, None] | np.isnan(b)[None, :]
 
 
 class _Similarity:
@@ -94,8 +93,7 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
         cosine = sim.embedding(rows, cols)
         mask = (cosine >= min_cosine) & (sim.combine(cosine, rows, cols) >= threshold)
         if window is not None:
-            a, b = t[start:stop], t[cols]
-            mask &= (np.abs(a[:, None] - b[None, :]) <= window) | np.isnan(a)[:, None] | np.isnan(b)[None, :]
+            mask &= _time_ok(t[start:stop], t[cols], window)
         hit_rows, hit = np.nonzero(mask)
         hit_rows = hit_rows + start
         other = cols[hit]
@@ -105,7 +103,7 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
 
 def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float]) -> np.ndarray:
     dist = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
-    dist[~_time_ok(t[idx], window)] = _FAR
+    dist[~_time_ok(t[idx], t[idx], window)] = _FAR
     np.fill_diagonal(dist, 0.0)
     dist = np.clip((dist + dist.T) / 2.0, 0.0, None)
     tree = linkage(squareform(dist, checks=False), method="average")

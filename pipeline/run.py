@@ -96,13 +96,14 @@ def expand_inputs(patterns: Sequence[str]) -> list[str]:
         found = [m.path for m in matches if not os.path.isdir(m.path) and not os.path.basename(m.path).startswith(".")]
         if folder:
             found = [f for f in found if _readable(f)]
+        else:
+            for path in found:
+                try:
+                    detect_format(path)
+                except ValueError as err:
+                    raise UserError(str(err)) from None
         if not found:
             raise UserError(f"input {pattern} matches no {'article file' if folder else 'file'}")
-        for path in found:
-            try:
-                detect_format(path)
-            except ValueError as err:
-                raise UserError(str(err)) from None
         files.update(found)
     return sorted(files)
 
