@@ -24,7 +24,7 @@ from newsdedup.transforms.read import ReadArticles
 def ours(p: beam.Pipeline, files, config: Config):
     read = p | "Read" >> ReadArticles(files)
     unique = read.articles | "Dedupe" >> DropDuplicateIds()
-    members = (unique.articles | "Fingerprint" >> Fingerprint(config)).members
+    members = (unique["articles"] | "Fingerprint" >> Fingerprint(config)).members
     roots = members | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()
     return roots | "Count" >> beam.combiners.Count.Globally()
 
@@ -63,9 +63,11 @@ def baseline(p: beam.Pipeline, files, config: Config):
     read = p | "Read" >> ReadArticles(files)
     pairs = (
         read.articles
+        | "Articles" >> beam.FlatMap(lambda batch: batch)
         | "Bands" >> beam.ParDo(_NaiveBands(config))
         | "Buckets" >> beam.GroupByKey()
         | "Verify" >> beam.FlatMap(_naive_pairs, config.copies.threshold)
         | "Distinct" >> beam.Distinct()
+        | "AsLists" >> beam.Map(lambda pair: [pair])
     )
     return pairs | "Link" >> LinkCopies() | "Count" >> beam.combiners.Count.Globally()

@@ -24,12 +24,12 @@ _C2 = np.uint32(0x1B873593)
 _MASK = np.uint64(0xFFFFFFFF)
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _rotl(x, r):
     return ((x << np.uint32(r)) | (x >> np.uint32(32 - r))) & np.uint32(0xFFFFFFFF)
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _fmix(h):
     h ^= h >> np.uint32(16)
     h = np.uint32((np.uint64(h) * np.uint64(0x85EBCA6B)) & _MASK)
@@ -39,12 +39,12 @@ def _fmix(h):
     return h
 
 
-@njit(inline="always")
+@njit(inline="always", cache=True)
 def _mul32(a, b):
     return np.uint32((np.uint64(a) * np.uint64(b)) & _MASK)
 
 
-@njit
+@njit(cache=True)
 def murmur3_span(data, start, end):
     """MurmurHash3_x86_32 of ``data[start:end]`` with seed 0."""
     h = np.uint32(0)
@@ -71,7 +71,7 @@ def murmur3_span(data, start, end):
     return _fmix(h)
 
 
-@njit
+@njit(cache=True)
 def _fold(sig, hashes, n, a, b):
     """datasketch affine32 over pre-mixed hashes: sig[p] = min(a[p] * h + b[p] mod 2**32)."""
     for p in range(sig.shape[0]):
@@ -82,7 +82,7 @@ def _fold(sig, hashes, n, a, b):
         sig[p] = m
 
 
-@njit
+@njit(cache=True)
 def _sign_batch(data, offsets, char_mode, size, a, b, out, counts):
     starts = np.empty(data.shape[0] + 1, dtype=np.int64)
     hashes = np.empty(data.shape[0] + 1, dtype=np.uint32)

@@ -45,13 +45,13 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     policy = CanonicalPolicy(config.canonical.source_priority)
     read = p | "ReadArticles" >> ReadArticles(files)
     unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds()
-    signed = unique.articles | "Fingerprint" >> Fingerprint(config)
-    members = signed.members
-    roots = members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
+    signed = unique["articles"] | "Fingerprint" >> Fingerprint(config)
+    roots = signed.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
+    members = signed.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
     stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
-    rejects = (read.rejects, unique.rejects, signed.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
+    rejects = (read.rejects, unique["rejects"], signed.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 
     shards = config.output.shards
     carried = members | "CarriedFields" >> CarriedFields()

@@ -1,3 +1,7 @@
+import json
+import re
+from pathlib import Path
+
 from newsdedup.normalize import FurnitureStripper, clean, lead, matching_text, normalize
 from newsdedup.pipeline.config import NormalizeConfig
 
@@ -74,3 +78,32 @@ def test_lead_is_headline_plus_start_of_body():
     text = lead("Quake hits Peru", clean("LIMA, 3 mar (EFE).- A strong quake shook the coast. " + "More. " * 200, STRIPPER, 1000), 80)
     assert text.startswith("Quake hits Peru. A strong quake shook the coast.")
     assert len(text) <= 80 and not text.endswith(" ")
+
+
+def _reference_split(patterns, text):
+    """The furniture patterns applied as written, one after another."""
+    removed = []
+    for pattern in patterns:
+        text = re.compile(pattern, re.MULTILINE).sub(lambda m: removed.append(m.group(0)) or "", text)
+    return text, removed
+
+
+def test_line_start_patterns_jump_between_newlines_without_changing_what_they_remove():
+    cfg = NormalizeConfig()
+    stripper = FurnitureStripper.from_config(cfg.furniture_patterns, cfg.agencies)
+    assert all(fast for _, fast in stripper.patterns)  # every default pattern takes the fast form
+    alternation = "(?:" + "|".join(re.escape(a) for a in sorted(set(cfg.agencies), key=lambda a: (-len(a), a))) + ")"
+    expanded = [p.replace("{agency}", alternation) for p in cfg.furniture_patterns]
+    seed = (Path(__file__).parent.parent / "seeds" / "articles.jsonl").read_text(encoding="utf-8")
+    texts = [json.loads(line)["body"] for line in seed.splitlines() if line.strip()]
+    texts += ["Source: EFE", "\n\nSource: EFE\n", "EFE\n\nEFE\nx", "RELATED:\n\nHeadline\nBody", "  Foto: EFE\nText"]
+    words = lambda text: text.split()  # noqa: E731 - a match starting on an empty line may keep its newline
+    for text in texts:
+        (ours, our_furniture), (theirs, their_furniture) = stripper.split(text), _reference_split(expanded, text)
+        assert words(ours) == words(theirs) and [f.strip() for f in our_furniture] == [f.strip() for f in their_furniture]
+
+
+def test_a_pattern_with_top_level_alternation_keeps_its_form():
+    stripper = FurnitureStripper.from_config([r"^Photo:.*$|^Foto:.*$"], [])
+    assert [fast for _, fast in stripper.patterns] == [False]
+    assert stripper.split("Photo: x\nbody\nFoto: y") == ("\nbody\n", ["Photo: x", "Foto: y"])

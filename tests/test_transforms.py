@@ -45,7 +45,7 @@ def test_read_articles_splits_articles_and_rejects(tmp_path):
     good.write_text(json.dumps({"id": 1, "title": "t", "body": "b"}) + "\n{oops\n" + json.dumps({"title": "x"}) + "\n")
     with TestPipeline() as p:
         read = p | ReadArticles([str(good)])
-        assert_that(read.articles | beam.Map(lambda a: a.article_id), equal_to(["1"]), label="articles")
+        assert_that(read.articles | beam.Map(lambda b: [a.article_id for a in b]), equal_to([["1"]]), label="articles")
         assert_that(read.rejects | beam.Map(lambda r: (r.line, r.reason)),
                     equal_to([(2, "bad_json"), (3, "missing_id")]), label="rejects")
 
@@ -55,17 +55,17 @@ def test_drop_duplicate_ids_keeps_one_by_content():
     b = _article("x", body="one", origin="f:2")
     c = _article("x", body="two", origin="f:3")
     with TestPipeline() as p:
-        out = p | beam.Create([a, b, c, _article("y")]) | DropDuplicateIds()
-        assert_that(out.articles | beam.Map(lambda r: (r.article_id, r.body)),
+        out = p | beam.Create([[a, _article("y")], [b, c]]) | DropDuplicateIds()  # duplicates in two batches
+        assert_that(out["articles"] | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
                     equal_to([("x", "one"), ("y", BODY)]), label="kept")
-        assert_that(out.rejects | beam.Map(lambda r: (r.line, r.reason)),
+        assert_that(out["rejects"] | beam.Map(lambda r: (r.line, r.reason)),
                     equal_to([(2, "duplicate_id"), (3, "duplicate_id_conflict")]), label="rejected")
 
 
 def test_fingerprint_strips_detects_and_signs():
     article = _article("a", body="MADRID, 7 may (EFE).- " + BODY, language=None)
     with TestPipeline() as p:
-        members = (p | beam.Create([article]) | Fingerprint(Config())).members
+        members = (p | beam.Create([[article]]) | Fingerprint(Config())).members | beam.FlatMap(lambda b: b)
         expected = sign_texts([normalize(BODY)], "word", 3, 128, 1)[0][0]
         assert_that(
             members | beam.Map(lambda m: (m.language, m.embed_text.startswith("T. The Kremlin"),
@@ -77,9 +77,10 @@ def test_find_copy_pairs_and_link_copies():
     edited = BODY.replace("on Wednesday", "on Wednesday morning") + " More at eleven."
     members = [_member("a", BODY.lower()), _member("b", edited.lower()), _member("c", "completely different words here " * 5)]
     with TestPipeline() as p:
-        pairs = p | beam.Create(members) | FindCopyPairs(CopiesConfig())
+        pair_lists = p | beam.Create([members[:1], members[1:]]) | FindCopyPairs(CopiesConfig())  # a copy in another batch
+        pairs = pair_lists | beam.FlatMap(lambda b: b)
         assert_that(pairs | beam.Map(lambda e: (e[0], e[1], e[2] > 0.5)), equal_to([("a", "b", True)]), label="pairs")
-        roots = pairs | LinkCopies()
+        roots = pair_lists | LinkCopies()
         assert_that(roots, equal_to([("a", "a"), ("b", "a")]), label="roots")
 
 
@@ -126,8 +127,8 @@ def test_write_table_is_sorted_and_writes_every_shard(tmp_path):
 def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
     broken = Article("bad", "EFE", None, "en", None, "T", None, (), "feed.jsonl:9")  # a body that is not text
     with TestPipeline() as p:
-        out = p | beam.Create([broken, _article("ok")]) | Fingerprint(Config())
-        assert_that(out.members | beam.Map(lambda m: m.article_id), equal_to(["ok"]), label="members")
+        out = p | beam.Create([[broken, _article("ok")]]) | Fingerprint(Config())
+        assert_that(out.members | beam.FlatMap(lambda b: [m.article_id for m in b]), equal_to(["ok"]), label="members")
         assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
                     equal_to([("feed.jsonl", 9, "processing_error", "fingerprinting failed")]), label="rejects")
 
@@ -135,5 +136,5 @@ def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
 def test_oversized_buckets_still_connect_every_copy():
     members = [_member(f"r{i:02d}", BODY.lower()) for i in range(12)]
     with TestPipeline() as p:
-        roots = p | beam.Create(members) | FindCopyPairs(CopiesConfig(max_bucket_size=3)) | LinkCopies()
+        roots = p | beam.Create([members[:5], members[5:]]) | FindCopyPairs(CopiesConfig(max_bucket_size=3)) | LinkCopies()
         assert_that(roots, equal_to([(f"r{i:02d}", "r00") for i in range(12)]))

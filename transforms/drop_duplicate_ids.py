@@ -1,18 +1,26 @@
-"""Stage: one article per id; the other records with that id go to rejects."""
+"""Stage: one article per id; the other records with that id go to rejects.
+
+Ids repeat rarely, so only ids cross the shuffle: lists of them, one per
+partition per batch. The few articles whose id repeats are set aside and
+decided one id at a time; every other article stays in its batch.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
+from collections import Counter
 from typing import Iterable, Iterator, Union
 
 import apache_beam as beam
-from apache_beam.pvalue import TaggedOutput
+from apache_beam.pvalue import AsSingleton, TaggedOutput
 
 from newsdedup.records import Article, Reject, article_origin, article_raw
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 REJECTS = "rejects"
+PARTITIONS = 64
 
 
 def content_digest(article: Article) -> str:
@@ -20,16 +28,48 @@ def content_digest(article: Article) -> str:
     return hashlib.sha1(json.dumps(fields, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def _ids_by_partition(batch: list[Article]) -> Iterator[tuple[int, list[str]]]:
+    parts: dict[int, list[str]] = {}
+    for article in batch:
+        parts.setdefault(zlib.crc32(article.article_id.encode()) % PARTITIONS, []).append(article.article_id)
+    yield from parts.items()
+
+
+def _repeated(item: tuple[int, Iterable[list[str]]]) -> Iterator[str]:
+    counts = Counter(i for ids in item[1] for i in ids)
+    yield from (i for i, n in counts.items() if n > 1)
+
+
+class _SetAside(beam.DoFn):
+    """Articles whose id repeats leave their batch for the ``contested`` output."""
+
+    def __init__(self) -> None:
+        self._seen, self._repeated = None, frozenset()
+
+    def process(self, batch: list[Article], repeated: list[str]):
+        if repeated is not self._seen:
+            self._seen, self._repeated = repeated, frozenset(repeated)
+        if not self._repeated:
+            yield batch
+            return
+        kept = [a for a in batch if a.article_id not in self._repeated]
+        for article in batch:
+            if article.article_id in self._repeated:
+                yield TaggedOutput("contested", (article.article_id, article))
+        if kept:
+            yield kept
+
+
 class _KeepOne(CountingDoFn):
     def __init__(self) -> None:
         self.duplicates = StageCounter("duplicate_ids")
 
-    def process(self, item: tuple[str, Iterable[Article]]) -> Iterator[Union[Article, TaggedOutput]]:
+    def process(self, item: tuple[str, Iterable[Article]]) -> Iterator[Union[list[Article], TaggedOutput]]:
         _, articles = item
         # The kept record depends on content only, never on file order or position.
         ranked = sorted(((content_digest(a), article_origin(a), a) for a in articles), key=lambda x: (x[0], x[1]))
         kept_digest, _, kept = ranked[0]
-        yield kept
+        yield [kept]
         for digest, (path, line), article in ranked[1:]:
             self.duplicates.inc()
             same = digest == kept_digest
@@ -40,10 +80,21 @@ class _KeepOne(CountingDoFn):
 
 
 class DropDuplicateIds(beam.PTransform):
-    def expand(self, articles):
-        return (
-            articles
-            | "ById" >> beam.Map(lambda a: (a.article_id, a))
-            | "Group" >> beam.GroupByKey()
+    """Lists of ``Article`` -> lists of ``Article`` with unique ids (main) + ``rejects``."""
+
+    def expand(self, batches):
+        repeated = (
+            batches
+            | "Ids" >> beam.FlatMap(_ids_by_partition)
+            | "ByPartition" >> beam.GroupByKey()
+            | "Repeated" >> beam.FlatMap(_repeated)
+            | "All" >> beam.combiners.ToList()
+        )
+        split = batches | "SetAside" >> beam.ParDo(_SetAside(), AsSingleton(repeated)).with_outputs("contested", main="articles")
+        decided = (
+            split.contested
+            | "ById" >> beam.GroupByKey()
             | "KeepOne" >> beam.ParDo(_KeepOne()).with_outputs(REJECTS, main="articles")
         )
+        articles = (split.articles, decided.articles) | "Unique" >> beam.Flatten()
+        return {"articles": articles, REJECTS: decided.rejects}

@@ -17,7 +17,7 @@ from typing import Iterator
 import apache_beam as beam
 import numpy as np
 
-from newsdedup import lsh, minhash
+from newsdedup import lsh
 from newsdedup.records import Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
@@ -67,8 +67,16 @@ class _Block(CountingDoFn):
             yield int(p), (block, hashes[mine], rows[mine], order[mine])
 
 
+def _by_block(block_a, rows_a, block_b, rows_b, names) -> Iterator[tuple[str, tuple]]:
+    """Pairs as arrays, one element per first block: (rows in it, names and rows of the second sides)."""
+    pairs = np.unique(np.stack([block_a, rows_a, block_b, rows_b]), axis=1)
+    for a in np.unique(pairs[0]):
+        mine = pairs[:, pairs[0] == a]
+        yield names[a], (mine[1].astype(np.int32), [names[b] for b in mine[2]], mine[3].astype(np.int32))
+
+
 class _Collide(CountingDoFn):
-    """One partition: articles sharing a band hash become candidate pairs."""
+    """One partition: articles sharing a band hash become candidate pairs, grouped by first block."""
 
     def __init__(self, max_bucket_size: int) -> None:
         self._max = max_bucket_size
@@ -79,35 +87,44 @@ class _Collide(CountingDoFn):
         parts = list(parts)
         blocks = np.concatenate([np.full(len(h), i, dtype=np.int64) for i, (_, h, _, _) in enumerate(parts)])
         hashes = np.concatenate([h for _, h, _, _ in parts])
-        rows = np.concatenate([r for _, _, r, _ in parts])
+        rows = np.concatenate([r for _, _, r, _ in parts]).astype(np.int64)
         order = np.concatenate([o for _, _, _, o in parts])
         names = [name for name, _, _, _ in parts]
         by_hash = np.argsort(hashes, kind="stable")
         hashes = hashes[by_hash]
         starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
         sizes = np.diff(np.r_[starts, len(hashes)])
+        firsts, seconds = [], []
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
             members = by_hash[start : start + size]
             if size > self._max:
                 self.oversized.inc()
             for i, j in bucket_pairs(order[members], self._max):
-                a, b = members[i], members[j]
-                yield names[blocks[a]], int(rows[a]), names[blocks[b]], int(rows[b])
+                firsts.append(members[i])
+                seconds.append(members[j])
+        if firsts:
+            a, b = np.array(firsts), np.array(seconds)
+            yield from _by_block(blocks[a], rows[a], blocks[b], rows[b], names)
 
 
 def _first_side(item):
-    """Join 1: a candidate pair picks up its first article's id and signature."""
+    """Join 1: each candidate pair picks up its first article's id and signature, and goes to its second block."""
     _, joined = item
-    blocks = list(joined["block"])
-    if not blocks:
+    blocks, candidates = list(joined["block"]), list(joined["pair"])
+    if not blocks or not candidates:
         return
     ids, sigs = blocks[0]
-    for _, row_a, block_b, row_b in joined["pair"]:
-        yield block_b, (row_b, ids[row_a], sigs[row_a])
+    rows_a = np.concatenate([r for r, _, _ in candidates])
+    rows_b = np.concatenate([r for _, _, r in candidates])
+    names, to_name = np.unique(np.array([n for _, names, _ in candidates for n in names]), return_inverse=True)
+    for code, name in enumerate(names):
+        mine = to_name == code
+        pairs = np.unique(np.stack([rows_a[mine], rows_b[mine]]), axis=1)
+        yield str(name), (pairs[1], [ids[i] for i in pairs[0]], sigs[pairs[0]])
 
 
 class _Verify(CountingDoFn):
-    """Join 2: the second signature meets the first; pairs at or above the threshold leave."""
+    """Join 2: second signatures meet first ones; pairs at or above the threshold leave, as one list."""
 
     def __init__(self, threshold: float) -> None:
         self._threshold = threshold
@@ -120,39 +137,36 @@ class _Verify(CountingDoFn):
         if not blocks:
             return
         ids, sigs = blocks[0]
-        for row_b, id_a, sig_a in joined["pair"]:
-            self.candidates.inc()
-            similarity = minhash.jaccard(sig_a, sigs[row_b])
-            if similarity >= self._threshold:
-                self.pairs.inc()
-                id_b = ids[row_b]
-                yield (id_a, id_b, similarity) if id_a < id_b else (id_b, id_a, similarity)
+        verified = []
+        for rows_b, ids_a, sigs_a in joined["pair"]:
+            self.candidates.inc(len(rows_b))
+            similarity = np.count_nonzero(sigs_a == sigs[rows_b], axis=1) / sigs.shape[1]
+            for k in np.flatnonzero(similarity >= self._threshold):
+                id_a, id_b = ids_a[k], ids[rows_b[k]]
+                verified.append((id_a, id_b, float(similarity[k])) if id_a < id_b else (id_b, id_a, float(similarity[k])))
+        if verified:
+            self.pairs.inc(len(verified))
+            yield sorted(verified)
 
 
 class FindCopyPairs(beam.PTransform):
-    """``Member`` -> verified copy pairs ``(article_a, article_b, jaccard)``, each once."""
+    """Lists of ``Member`` -> lists of verified copy pairs ``(article_a, article_b, jaccard)``, each pair once."""
 
-    def __init__(self, copies_config, min_batch_size: int = 16, max_batch_size: int = 1024):
+    def __init__(self, copies_config):
         super().__init__()
         self._cfg = copies_config
-        self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
 
-    def expand(self, members):
+    def expand(self, batches):
         cfg = self._cfg
         bands, rows = lsh.lsh_params(cfg.threshold, cfg.num_perm)
-        split = (
-            members
-            | "Batch" >> beam.BatchElements(**self._batch)
-            | "Band" >> beam.ParDo(_Block(bands, rows)).with_outputs("blocks", main="bands")
-        )
+        split = batches | "Band" >> beam.ParDo(_Block(bands, rows)).with_outputs("blocks", main="bands")
         candidates = (
             split.bands
             | "ByPartition" >> beam.GroupByKey()
             | "Collide" >> beam.ParDo(_Collide(cfg.max_bucket_size))
-            | "Distinct" >> beam.Distinct()
         )
         first = (
-            {"block": split.blocks, "pair": candidates | "ByFirst" >> beam.Map(lambda c: (c[0], c))}
+            {"block": split.blocks, "pair": candidates}
             | "JoinFirst" >> beam.CoGroupByKey()
             | "FirstSide" >> beam.FlatMap(_first_side)
         )

@@ -1,7 +1,8 @@
 """Stage: normalise, detect language, shingle and sign articles, a batch at a time.
 
 Batches let the compiled signing kernel work on many texts per call instead
-of paying Python's per-shingle cost; everything else stays per article.
+of paying Python's per-shingle cost, and keep Beam's per-element cost off
+the copy path: a list of articles comes in, a list of members goes out.
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ class _Fingerprint(CountingDoFn):
         sigs, counts = signing.sign([text for _, text in ready], cfg.shingle_kind, cfg.shingle_size,
                                     cfg.num_perm, cfg.seed, cfg.hash)
         self.signed.inc(len(ready))
+        members = []
         for (member, _), sig, count in zip(ready, sigs, counts):
-            yield Member(**{**member, "signature": sig.copy() if count else None})
+            members.append(Member(**{**member, "signature": sig.copy() if count else None}))
+        if members:
+            yield members
 
     def _prepare(self, article: Article) -> tuple[dict, str]:
         cfg = self._config
@@ -70,16 +74,11 @@ class _Fingerprint(CountingDoFn):
 
 
 class Fingerprint(beam.PTransform):
-    """``Article`` -> ``Member`` (main) and ``rejects``: the body is reduced to a signature and a lead."""
+    """Lists of ``Article`` -> lists of ``Member`` (main) and ``rejects``: the body is reduced to a signature and a lead."""
 
-    def __init__(self, config, min_batch_size: int = 16, max_batch_size: int = 512):
+    def __init__(self, config):
         super().__init__()
         self._config = config
-        self._batch = {"min_batch_size": min_batch_size, "max_batch_size": max_batch_size}
 
-    def expand(self, articles):
-        return (
-            articles
-            | "Batch" >> beam.BatchElements(**self._batch)
-            | "Sign" >> beam.ParDo(_Fingerprint(self._config)).with_outputs(REJECTS, main="members")
-        )
+    def expand(self, batches):
+        return batches | "Sign" >> beam.ParDo(_Fingerprint(self._config)).with_outputs(REJECTS, main="members")

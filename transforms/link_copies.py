@@ -13,17 +13,17 @@ from newsdedup.components import connected_components
 
 
 def _components(item):
-    _, pairs = item
-    return sorted(connected_components((a, b) for a, b, _ in pairs).items())
+    _, lists = item
+    return sorted(connected_components((a, b) for pairs in lists for a, b, _ in pairs).items())
 
 
 class LinkCopies(beam.PTransform):
-    """Pairs -> ``(article_id, group_root)`` for every article that has a copy."""
+    """Lists of pairs -> ``(article_id, group_root)`` for every article that has a copy."""
 
-    def expand(self, pairs):
+    def expand(self, pair_lists):
         return (
-            pairs
-            | "OneKey" >> beam.Map(lambda pair: (None, pair))
+            pair_lists
+            | "OneKey" >> beam.Map(lambda pairs: (None, pairs))
             | "All" >> beam.GroupByKey()
             | "Components" >> beam.FlatMap(_components)
         )
