@@ -13,6 +13,7 @@ from datasketch import MinHash, MinHashLSH
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.shingle import shingles
+from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
@@ -21,11 +22,13 @@ from newsdedup.transforms.read import ReadArticles
 
 
 
-def ours(p: beam.Pipeline, files, config: Config):
+def ours(p: beam.Pipeline, files, config: Config, described: bool = False):
     read = p | "Read" >> ReadArticles(files)
     unique = read.articles | "Dedupe" >> DropDuplicateIds()
-    members = (unique["articles"] | "Fingerprint" >> Fingerprint(config)).members
-    roots = members | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()
+    signed = (unique["articles"] | "Fingerprint" >> Fingerprint(config)).signed
+    if described:  # with the story features the full pipeline computes in the same pass
+        signed = (signed | "Describe" >> Describe(config)).members
+    roots = signed | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()
     return roots | "Count" >> beam.combiners.Count.Globally()
 
 

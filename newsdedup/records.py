@@ -13,7 +13,7 @@ import numpy as np
 
 from newsdedup.html import html_to_text
 from newsdedup.language import normalize_tag
-from newsdedup.normalize import ContentProfile
+from newsdedup.normalize import Cleaned, ContentProfile
 
 KNOWN_FIELDS = ("id", "source", "url", "language", "published_at", "title", "body")
 
@@ -44,6 +44,19 @@ class Reject:
     reason: str
     detail: str
     raw: str
+
+
+@dataclass(frozen=True)
+class Signed:
+    """An article after the copy path's own work: its signature, and the stripped body the later features start from."""
+
+    article: Article
+    cleaned: Cleaned
+    signature: Optional[np.ndarray] = field(default=None, compare=False)  # None: no shingles
+
+    @property
+    def article_id(self) -> str:
+        return self.article.article_id
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from newsdedup import schema as schemas
 from newsdedup.pipeline.config import Config
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
+from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
 from newsdedup.transforms.embed_groups import EmbedGroups
 from newsdedup.transforms.find_copies import FindCopyPairs
@@ -46,12 +47,13 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     read = p | "ReadArticles" >> ReadArticles(files)
     unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds()
     signed = unique["articles"] | "Fingerprint" >> Fingerprint(config)
-    roots = signed.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
-    members = signed.members | "Members" >> beam.FlatMap(lambda batch: batch)
+    described = signed.signed | "Describe" >> Describe(config)
+    roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
+    members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
     stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
-    rejects = (read.rejects, unique["rejects"], signed.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
+    rejects = (read.rejects, unique["rejects"], signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 
     shards = config.output.shards
     carried = members | "CarriedFields" >> CarriedFields()

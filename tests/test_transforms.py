@@ -14,10 +14,12 @@ from newsdedup.shingle import shingles
 from newsdedup.signing import sign_texts
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.pipeline.config import Config, CopiesConfig
-from newsdedup.records import Article, CopyGroup, Member, Reject
+from newsdedup.normalize import Cleaned
+from newsdedup.records import Article, CopyGroup, Member, Reject, Signed
 from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
+from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
@@ -65,7 +67,8 @@ def test_drop_duplicate_ids_keeps_one_by_content():
 def test_fingerprint_strips_detects_and_signs():
     article = _article("a", body="MADRID, 7 may (EFE).- " + BODY, language=None)
     with TestPipeline() as p:
-        members = (p | beam.Create([[article]]) | Fingerprint(Config())).members | beam.FlatMap(lambda b: b)
+        signed = (p | beam.Create([[article]]) | Fingerprint(Config())).signed
+        members = (signed | Describe(Config())).members | beam.FlatMap(lambda b: b)
         expected = sign_texts([normalize(BODY)], "word", 3, 128, 1)[0][0]
         assert_that(
             members | beam.Map(lambda m: (m.language, m.embed_text.startswith("T. The Kremlin"),
@@ -128,7 +131,7 @@ def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
     broken = Article("bad", "EFE", None, "en", None, "T", None, (), "feed.jsonl:9")  # a body that is not text
     with TestPipeline() as p:
         out = p | beam.Create([[broken, _article("ok")]]) | Fingerprint(Config())
-        assert_that(out.members | beam.FlatMap(lambda b: [m.article_id for m in b]), equal_to(["ok"]), label="members")
+        assert_that(out.signed | beam.FlatMap(lambda b: [s.article_id for s in b]), equal_to(["ok"]), label="signed")
         assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
                     equal_to([("feed.jsonl", 9, "processing_error", "fingerprinting failed")]), label="rejects")
 
@@ -138,3 +141,14 @@ def test_oversized_buckets_still_connect_every_copy():
     with TestPipeline() as p:
         roots = p | beam.Create([members[:5], members[5:]]) | FindCopyPairs(CopiesConfig(max_bucket_size=3)) | LinkCopies()
         assert_that(roots, equal_to([(f"r{i:02d}", "r00") for i in range(12)]))
+
+
+def test_a_record_that_breaks_describing_goes_to_rejects():
+    ok = _article("ok", origin="feed.jsonl:1")
+    stripper_free = Cleaned(ok.body, ok.body, ())
+    broken = Signed(_article("bad", origin="feed.jsonl:2"), None, None)  # nothing stripped to describe
+    with TestPipeline() as p:
+        out = p | beam.Create([[Signed(ok, stripper_free, None), broken]]) | Describe(Config())
+        assert_that(out.members | beam.FlatMap(lambda b: [m.article_id for m in b]), equal_to(["ok"]), label="members")
+        assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
+                    equal_to([("feed.jsonl", 2, "processing_error", "describing failed")]), label="rejects")

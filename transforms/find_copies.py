@@ -18,7 +18,6 @@ import apache_beam as beam
 import numpy as np
 
 from newsdedup import lsh
-from newsdedup.records import Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 PARTITIONS = 32
@@ -43,13 +42,13 @@ def bucket_pairs(order_keys: np.ndarray, max_bucket_size: int) -> Iterator[tuple
 
 
 class _Block(CountingDoFn):
-    """A batch of members -> its signature block and its band hashes per partition."""
+    """A batch of signed articles (``Signed`` or ``Member``) -> its signature block and its band hashes per partition."""
 
     def __init__(self, bands: int, rows: int) -> None:
         self._bands, self._rows = bands, rows
         self.unsigned = StageCounter("articles_without_shingles")
 
-    def process(self, batch: list[Member]):
+    def process(self, batch: list):
         signed = [m for m in batch if m.signature is not None]
         self.unsigned.inc(len(batch) - len(signed))
         if not signed:
@@ -150,7 +149,7 @@ class _Verify(CountingDoFn):
 
 
 class FindCopyPairs(beam.PTransform):
-    """Lists of ``Member`` -> lists of verified copy pairs ``(article_a, article_b, jaccard)``, each pair once."""
+    """Lists of ``Signed`` or ``Member`` -> lists of verified copy pairs ``(article_a, article_b, jaccard)``, each pair once."""
 
     def __init__(self, copies_config):
         super().__init__()
