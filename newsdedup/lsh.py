@@ -43,3 +43,36 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for r in range(rows):
             h = (h ^ values[:, :, r]) * _PRIME
         return _mix64(h)
+
+
+def bucket_pairs(hashes: np.ndarray, order: np.ndarray, max_bucket_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs among entries sharing a band hash, as index arrays (first, second).
+
+    Within a bucket the entry with the lower ``order`` key comes first.
+    Buckets of one size are paired at once, so the work is NumPy's, not a
+    Python loop per pair. A bucket larger than ``max_bucket_size`` (thousands
+    of reprints of one story, or boilerplate) pairs every entry with the
+    first ``max_bucket_size`` entries only: enough to connect every copy,
+    without a quadratic blow-up. Returns the pairs and the number of such
+    oversized buckets.
+    """
+    by_bucket = np.lexsort((order, hashes))
+    ordered = hashes[by_bucket]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    firsts, seconds = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    oversized = 0
+    for size in np.unique(sizes[sizes > 1]):
+        bucket_starts = starts[sizes == size]
+        if size <= max_bucket_size:
+            p, q = np.triu_indices(size, 1)
+            firsts.append((bucket_starts[:, None] + p).ravel())
+            seconds.append((bucket_starts[:, None] + q).ravel())
+            continue
+        oversized += len(bucket_starts)
+        for start in bucket_starts:
+            for p in range(max_bucket_size):
+                q = np.arange(p + 1, size)
+                firsts.append(np.full(len(q), start + p))
+                seconds.append(start + q)
+    return by_bucket[np.concatenate(firsts)], by_bucket[np.concatenate(seconds)], oversized

@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from datasketch import MinHashLSH
 
-from newsdedup.lsh import band_hashes, lsh_params
+from newsdedup.lsh import band_hashes, bucket_pairs, lsh_params
 from newsdedup.minhash import signature
 
 
@@ -34,3 +36,25 @@ def test_hashes_are_distinct_per_band():
 def test_too_many_bands():
     with pytest.raises(ValueError):
         band_hashes(np.zeros((1, 16), dtype=np.uint32), 4, 8)
+
+
+def _reference_pairs(hashes, order, max_bucket_size):
+    """Every entry paired with the first ``max_bucket_size`` entries of its bucket that precede it in ``order``."""
+    pairs = set()
+    for h in set(hashes.tolist()):
+        bucket = sorted(np.flatnonzero(hashes == h).tolist(), key=lambda i: (order[i], i))
+        for position, i in enumerate(bucket):
+            pairs.update((j, i) for j in bucket[: min(position, max_bucket_size)])
+    return pairs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2**63)), max_size=60), st.integers(1, 5))
+def test_bucket_pairs_equal_the_pairwise_definition(entries, max_bucket_size):
+    hashes = np.array([h for h, _ in entries], dtype=np.uint64)
+    order = np.array([o for _, o in entries], dtype=np.uint64)
+    first, second, oversized = bucket_pairs(hashes, order, max_bucket_size)
+    assert set(zip(first.tolist(), second.tolist())) == _reference_pairs(hashes, order, max_bucket_size)
+    assert len(first) == len(set(zip(first.tolist(), second.tolist())))  # each pair once
+    sizes = np.unique(hashes, return_counts=True)[1]
+    assert oversized == int((sizes > max_bucket_size).sum())

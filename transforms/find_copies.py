@@ -27,20 +27,6 @@ def _id_hash(article_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=8).digest(), "big")
 
 
-def bucket_pairs(order_keys: np.ndarray, max_bucket_size: int) -> Iterator[tuple[int, int]]:
-    """Index pairs (i, j) of one LSH bucket, lower order key first.
-
-    A bucket larger than ``max_bucket_size`` (thousands of reprints of one
-    story, or boilerplate) pairs every member with its first
-    ``max_bucket_size`` members only: enough to connect every copy, without a
-    quadratic blow-up.
-    """
-    order = np.argsort(order_keys, kind="stable")
-    for position, i in enumerate(order):
-        for j in order[: min(position, max_bucket_size)]:
-            yield int(j), int(i)
-
-
 class _Block(CountingDoFn):
     """A batch of signed articles (``Signed`` or ``Member``) -> its signature block and its band hashes per partition."""
 
@@ -89,20 +75,9 @@ class _Collide(CountingDoFn):
         rows = np.concatenate([r for _, _, r, _ in parts]).astype(np.int64)
         order = np.concatenate([o for _, _, _, o in parts])
         names = [name for name, _, _, _ in parts]
-        by_hash = np.argsort(hashes, kind="stable")
-        hashes = hashes[by_hash]
-        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-        sizes = np.diff(np.r_[starts, len(hashes)])
-        firsts, seconds = [], []
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1]):
-            members = by_hash[start : start + size]
-            if size > self._max:
-                self.oversized.inc()
-            for i, j in bucket_pairs(order[members], self._max):
-                firsts.append(members[i])
-                seconds.append(members[j])
-        if firsts:
-            a, b = np.array(firsts), np.array(seconds)
+        a, b, oversized = lsh.bucket_pairs(hashes, order, self._max)
+        self.oversized.inc(oversized)
+        if len(a):
             yield from _by_block(blocks[a], rows[a], blocks[b], rows[b], names)
 
 
