@@ -1,6 +1,7 @@
 """Measurements behind the story defaults (EVALUATION.md, "How the defaults were chosen").
 
-Usage: .venv/bin/python scripts/measure_stories.py DATA_DIR [--weights 0.5,0.6] [--thresholds 0.40,...]
+Usage: .venv/bin/python scripts/measure_stories.py DATA_DIR [--weights 0.5,0.6] [--name-guards off,0.9]
+                                                         [--thresholds 0.40,...]
 
 Reproduces what the pipeline hands to story clustering: one item per copy
 group, standing for it its canonical's lead embedding and entities, its
@@ -8,7 +9,7 @@ earliest date. Copy groups come from a pipeline run (``--runs``, default
 ``out/eval`` from ``make eval``; one run per corpus is made there when
 missing). Embeddings are cached per corpus under ``out/measure/`` (keyed by
 the model, the prefix and a hash of the texts), so a variant takes seconds.
-Prints pairwise F1 of ``cluster_stories`` per entity weight and threshold
+Prints pairwise F1 of ``cluster_stories`` per name guard, entity weight and threshold
 on the dev slice (ECB+ topics 1–25, MEANTIME) and the held-aside slice
 (ECB+ topics 26–35, seeds).
 """
@@ -132,7 +133,7 @@ def run(f: dict, **overrides) -> dict[str, str]:
     cfg = CONFIG.stories
     window = None if cfg.window_hours is None else cfg.window_hours * 3600.0
     kwargs = dict(threshold=cfg.threshold, window_seconds=window, entities=f["entities"],
-                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine)
+                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, name_guard=cfg.name_guard)
     kwargs.update(overrides)
     return cluster_stories(f["keys"], f["times"], f["vectors"], **kwargs)
 
@@ -152,13 +153,15 @@ def main() -> None:
     parser.add_argument("data")
     parser.add_argument("--runs", default=str(ROOT / "out" / "eval"))
     parser.add_argument("--weights", default="0.5,0.6")
+    parser.add_argument("--name-guards", default="off,0.9", help="stories.name_guard values; off: None")
     parser.add_argument("--thresholds", default=",".join(f"{0.40 + 0.01 * i:.2f}" for i in range(25)))
     args = parser.parse_args()
     feats = corpora(Path(args.data), Path(args.runs))
     thresholds = [float(t) for t in args.thresholds.split(",")]
-    for weight in (float(w) for w in args.weights.split(",")):
-        print(f"entity_weight {weight}  thresholds: " + " ".join(f"{t:.2f}" for t in thresholds))
-        scores = table(feats, [dict(threshold=t, entity_weight=weight) for t in thresholds])
+    guards = [None if g == "off" else float(g) for g in args.name_guards.split(",")]
+    for guard, weight in ((g, float(w)) for g in guards for w in args.weights.split(",")):
+        print(f"name_guard {guard} entity_weight {weight}  thresholds: " + " ".join(f"{t:.2f}" for t in thresholds))
+        scores = table(feats, [dict(threshold=t, entity_weight=weight, name_guard=guard) for t in thresholds])
         for label, runs in scores.items():
             print(f"  {label:20} " + " ".join(f"{x:.3f}" for x, _ in runs))
             if label.startswith("MEANTIME"):
