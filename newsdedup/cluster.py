@@ -12,6 +12,14 @@ anything). Its connected components are then split by average-linkage
 clustering, which needs a pair of clusters to be similar *on average* and
 so does not chain unrelated reports together the way the components alone
 would. Work is quadratic only inside components.
+
+Reports of two look-alike events (two DUI arrests of players of one team,
+two same-day stories about one company) can be similar on average. The
+name guard then keeps them apart: walking each story's merge tree from the
+top, two halves stay separate when each half has a name (or number) that
+nearly all of its reports mention (``name_guard``, a share) and no report of
+the other half mentions. Halves of fewer than two reports carry no such
+evidence: every name of a single report is "consistent".
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ class _Similarity:
 
     def __init__(self, vectors: np.ndarray, entities: Optional[Sequence[np.ndarray]], weight: float):
         self.vectors = vectors
+        self.sets = None if entities is None else [np.asarray(e, dtype=np.uint64) for e in entities]
         self.weight = weight if entities is not None else 0.0
         self.entities = _entity_matrix(entities) if self.weight else None
         self.named = None if self.entities is None else np.asarray(self.entities.sum(axis=1)).ravel() > 0
@@ -101,13 +110,63 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
         yield from zip(hit_rows[keep].tolist(), other[keep].tolist())
 
 
-def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float]) -> np.ndarray:
+def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
+                     name_guard: Optional[float] = None) -> np.ndarray:
     dist = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
     dist[~_time_ok(t[idx], t[idx], window)] = _FAR
     np.fill_diagonal(dist, 0.0)
     dist = np.clip((dist + dist.T) / 2.0, 0.0, None)
     tree = linkage(squareform(dist, checks=False), method="average")
-    return fcluster(tree, t=1.0 - threshold, criterion="distance")
+    if name_guard is None or sim.sets is None:
+        return fcluster(tree, t=1.0 - threshold, criterion="distance")
+    return _guarded_cut(tree, len(idx), 1.0 - threshold, [sim.sets[i] for i in idx], name_guard)
+
+
+def _leaves(tree: np.ndarray, n: int, node: int) -> list[int]:
+    out, stack = [], [node]
+    while stack:
+        x = stack.pop()
+        if x < n:
+            out.append(x)
+        else:
+            stack.extend((int(tree[x - n, 1]), int(tree[x - n, 0])))
+    return out
+
+
+def _consistent(sets: Sequence[np.ndarray], share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(every entity the reports mention, those at least ``share`` of them mention)."""
+    values, counts = np.unique(np.concatenate(list(sets)), return_counts=True)
+    return values, values[counts >= share * len(sets) - 1e-9]
+
+
+def distinct_events(a: Sequence[np.ndarray], b: Sequence[np.ndarray], share: float) -> bool:
+    """Whether two groups of reports (entity hash arrays) each consistently name what the other never names.
+
+    Each group needs at least two reports: a lone report's every name is consistent.
+    """
+    if len(a) < 2 or len(b) < 2:
+        return False
+    all_a, mark_a = _consistent(a, share)
+    all_b, mark_b = _consistent(b, share)
+    return bool(np.any(~np.isin(mark_a, all_b)) and np.any(~np.isin(mark_b, all_a)))
+
+
+def _guarded_cut(tree: np.ndarray, n: int, cut: float, sets: Sequence[np.ndarray], share: float) -> np.ndarray:
+    """Flat clusters of an average-linkage tree: merges above ``cut`` are undone, and so are merges
+    below it, from the top down, while the two halves are ``distinct_events``."""
+    labels = np.zeros(n, dtype=np.int64)
+    stack, next_label = [2 * n - 2], 1
+    while stack:
+        node = stack.pop()
+        if node >= n:
+            left, right = int(tree[node - n, 0]), int(tree[node - n, 1])
+            if tree[node - n, 2] > cut or distinct_events([sets[i] for i in _leaves(tree, n, left)],
+                                                          [sets[i] for i in _leaves(tree, n, right)], share):
+                stack.extend((right, left))
+                continue
+        labels[_leaves(tree, n, node)] = next_label
+        next_label += 1
+    return labels
 
 
 def cluster_stories(
@@ -119,6 +178,7 @@ def cluster_stories(
     entities: Optional[Sequence[np.ndarray]] = None,
     entity_weight: float = 0.0,
     min_cosine: Optional[float] = None,
+    name_guard: Optional[float] = None,
 ) -> dict[str, str]:
     """Map each key to its story, named by the story's smallest key.
 
@@ -126,7 +186,9 @@ def cluster_stories(
     seconds (None when unknown); ``window_seconds`` None disables the window.
     ``entities`` are per-item hash arrays (``entities.entity_hashes``), mixed in
     with ``entity_weight``; ``min_cosine`` (default: ``threshold``) is the
-    embedding cosine below which two items never share a story.
+    embedding cosine below which two items never share a story; ``name_guard``
+    (a share in (0, 1], None: off) separates look-alike halves of a story
+    that each consistently name what the other never names (needs ``entities``).
     """
     if not (len(keys) == len(times) == len(vectors)) or (entities is not None and len(entities) != len(keys)):
         raise ValueError("keys, times, vectors and entities must have the same length")
@@ -147,7 +209,7 @@ def cluster_stories(
         members.setdefault(root, []).append(node)
     for nodes in members.values():
         nodes.sort()
-        labels = _split_component(t, np.array(nodes), sim, threshold, window_seconds)
+        labels = _split_component(t, np.array(nodes), sim, threshold, window_seconds, name_guard)
         named: dict[int, str] = {}
         for i, label in zip(nodes, labels):
             named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])

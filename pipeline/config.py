@@ -98,15 +98,18 @@ class StoriesConfig:
     lead_chars: int = 600
     max_seq_length: int = 256
     batch_size: int = 32
-    threshold: float = 0.46
+    threshold: float = 0.45
     entity_weight: float = 0.6
     min_cosine: float = 0.80
+    name_guard: Optional[float] = 0.9
     window_hours: Optional[float] = 72.0
 
     def __post_init__(self) -> None:
         _check_range("stories.threshold", self.threshold, -1.0, 1.0)
         _check_range("stories.entity_weight", self.entity_weight, 0.0, 1.0)
         _check_range("stories.min_cosine", self.min_cosine, -1.0, 1.0)
+        if self.name_guard is not None:
+            _check_range("stories.name_guard", self.name_guard, 0.0, 1.0, low_open=True)
         _check_range("stories.batch_size", self.batch_size, 1, 4096)
         _check_range("stories.lead_chars", self.lead_chars, 1, 10**6)
         if self.window_hours is not None:

@@ -99,3 +99,45 @@ def test_min_cosine_vetoes_pairs_that_only_share_names():
     assert veto["a"] != veto["b"]
     allowed = cluster_stories(["a", "b", "c"], [None] * 3, vectors, 0.8, None, ents, 0.6, 0.5)
     assert allowed["a"] == allowed["b"] != allowed["c"]
+
+
+def test_distinct_events_needs_consistent_exclusive_names_on_both_sides():
+    from newsdedup.cluster import distinct_events
+
+    jackson = _ents("Chargers receiver Vincent Jackson arrested", "Vincent Jackson of the Chargers, Qualcomm")
+    williams = _ents("Chargers lineman Jamal Williams arrested", "Jamal Williams of the Chargers, Escondido")
+    assert distinct_events(jackson, williams, 0.9)
+    assert not distinct_events(jackson, jackson[:1], 0.9)  # a lone report is no evidence
+    # Names only one report of a half mentions are not consistent; shared names never separate.
+    same = _ents("Chargers receiver Vincent Jackson arrested, Qualcomm", "Vincent Jackson of the Chargers, Escondido")
+    assert not distinct_events(jackson, same, 0.9)
+    # One side with an exclusive name is not enough: both halves must have one.
+    more = _ents("Vincent Jackson of the Chargers, Qualcomm, Norv Turner", "Chargers Vincent Jackson, Norv Turner")
+    assert not distinct_events(jackson, more, 0.9)
+
+
+def test_name_guard_splits_lookalike_halves_that_average_linkage_joins():
+    vectors = _unit([1, 0.02, 0], [1, 0, 0.02], [1, 0.01, 0.01], [1, 0.02, 0.01], [1, 0.01, 0.02])
+    ents = _ents("Chargers receiver Vincent Jackson arrested in San Diego", "Vincent Jackson, Chargers, San Diego",
+                 "Chargers lineman Jamal Williams arrested in San Diego", "Jamal Williams, Chargers, San Diego",
+                 "Jamal Williams of the Chargers, San Diego, Escondido")
+    keys = ["j1", "j2", "w1", "w2", "w3"]
+    # Shared team and city: at this threshold average linkage puts all five in one story ...
+    joined = cluster_stories(keys, [None] * 5, vectors, 0.4, None, ents, 0.6, 0.8)
+    assert len(set(joined.values())) == 1
+    # ... the guard keeps the two arrests apart, without splitting either.
+    story = cluster_stories(keys, [None] * 5, vectors, 0.4, None, ents, 0.6, 0.8, name_guard=0.9)
+    assert story == {"j1": "j1", "j2": "j1", "w1": "w1", "w2": "w1", "w3": "w1"}
+    # Same output whatever the input order.
+    perm = [3, 0, 4, 2, 1]
+    again = cluster_stories([keys[i] for i in perm], [None] * 5, vectors[perm], 0.4, None, [ents[i] for i in perm],
+                            0.6, 0.8, name_guard=0.9)
+    assert again == story
+
+
+def test_name_guard_keeps_a_story_whose_reports_name_different_extras():
+    vectors = _unit([1, 0.02, 0], [1, 0, 0.02], [1, 0.01, 0.01], [1, 0.02, 0.01])
+    ents = _ents("Vincent Jackson, Chargers, Qualcomm", "Vincent Jackson, Chargers, Norv Turner",
+                 "Vincent Jackson, Chargers, Escondido", "Vincent Jackson, Chargers, Steelers")
+    story = cluster_stories(["a", "b", "c", "d"], [None] * 4, vectors, 0.3, None, ents, 0.6, 0.8, name_guard=0.9)
+    assert set(story.values()) == {"a"}

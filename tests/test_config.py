@@ -30,6 +30,7 @@ def test_unknown_key_suggests_the_nearest():
     ("copies.num_perm=abc", "copies.num_perm must be int"),
     ("copies.shingle_kind=line", "shingle_kind must be 'word' or 'char'"),
     ("stories=3", "stories must be a mapping"),
+    ("stories.name_guard=0", r"stories.name_guard must be in \(0.0, 1.0\]"),
     ("copies.threshold", "--set expects KEY=VALUE"),
 ])
 def test_bad_values_are_named(override, message):
@@ -57,3 +58,7 @@ def test_direct_runner_defaults_stay_with_the_direct_runner():
     config = load_config(None, ["runner.options.parallelism=4", "runner.name=FlinkRunner"])
     assert config.runner.options == {"parallelism": 4}
     assert "direct_num_workers" not in pipeline_options(config.runner, []).get_all_options(drop_default=True)
+
+
+def test_name_guard_can_be_turned_off():
+    assert load_config(None, ["stories.name_guard=null"]).stories.name_guard is None

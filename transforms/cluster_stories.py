@@ -28,7 +28,7 @@ class _Cluster(CountingDoFn):
         vectors = np.stack([vec for _, vec in entries]) if entries else np.zeros((0, 1), np.float32)
         cfg = self._cfg
         story_of = cluster_stories(keys, times, vectors, cfg.threshold, self._window, entities, cfg.entity_weight,
-                                   cfg.min_cosine)
+                                   cfg.min_cosine, cfg.name_guard)
         self.stories.inc(len(set(story_of.values())))
         for key, (_, vector) in zip(keys, entries):
             yield key, (story_of[key], vector)
