@@ -25,11 +25,12 @@ from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.link_copies import LinkCopies
-from newsdedup.transforms.read import ReadArticles
+from newsdedup.transforms.read import ReadArticles, SplitFiles
 
 def ours(p: beam.Pipeline, files, config: Config, described: bool = False):
-    read = p | "Read" >> ReadArticles(files)
-    unique = read.articles | "Dedupe" >> DropDuplicateIds()
+    ranges = p | "Split" >> SplitFiles(files)
+    read = ranges | "Read" >> ReadArticles()
+    unique = read.articles | "Dedupe" >> DropDuplicateIds(ranges)
     signed = (unique["articles"] | "Fingerprint" >> Fingerprint(config)).signed
     if described:  # with the story features the full pipeline computes in the same pass
         signed = (signed | "Describe" >> Describe(config)).members
@@ -68,7 +69,7 @@ def _naive_pairs(item, threshold):
 
 def baseline(p: beam.Pipeline, files, config: Config):
     """A straightforward job: per-article MinHash, one shuffle record per band."""
-    read = p | "Read" >> ReadArticles(files)
+    read = p | "Split" >> SplitFiles(files) | "Read" >> ReadArticles()
     pairs = (
         read.articles
         | "Articles" >> beam.FlatMap(lambda batch: batch)

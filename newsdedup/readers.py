@@ -45,8 +45,8 @@ def decode_line(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def read_jsonl(stream: IO[bytes]) -> Iterator[RawRecord]:
-    for number, data in enumerate(stream, start=1):
+def read_jsonl(stream: IO[bytes], first_line: int = 1) -> Iterator[RawRecord]:
+    for number, data in enumerate(stream, start=first_line):
         text = decode_line(data)
         if number == 1:
             text = text.lstrip("\ufeff")
@@ -91,6 +91,53 @@ def read_parquet(stream: IO[bytes]) -> Iterator[RawRecord]:
         for record in batch.to_pylist():
             row += 1
             yield RawRecord(row, record, None, json.dumps(record, ensure_ascii=False, sort_keys=True, default=str))
+
+
+class Range(NamedTuple):
+    """A piece of an input file: the lines that start in bytes [start, end), numbered from ``first_line``.
+
+    ``end`` None: to the end of the file (every format but plain JSONL is read whole).
+    """
+
+    path: str
+    start: int = 0
+    end: Optional[int] = None
+    first_line: int = 1
+
+
+def splittable(path: str) -> bool:
+    fmt, gzipped = detect_format(path)
+    return fmt == "jsonl" and not gzipped
+
+
+def split_lines(stream: IO[bytes], path: str, chunk_bytes: int, block_bytes: int = 8 << 20) -> Iterator[Range]:
+    """Cut a JSONL file into ranges of about ``chunk_bytes`` at line starts, counting lines on the way.
+
+    One sequential read at memory speed; the ranges are then parsed in parallel.
+    """
+    start, first_line, target = 0, 1, chunk_bytes
+    offset = newlines = 0  # bytes and newlines before the current block
+    while block := stream.read(block_bytes):
+        while target < offset + len(block):
+            cut = block.find(b"\n", max(target - offset, 0))
+            if cut < 0:
+                break
+            boundary = offset + cut + 1
+            yield Range(path, start, boundary, first_line)
+            start, first_line = boundary, newlines + block.count(b"\n", 0, cut + 1) + 1
+            target = boundary + chunk_bytes
+        newlines += block.count(b"\n")
+        offset += len(block)
+    if offset > start:
+        yield Range(path, start, offset, first_line)
+
+
+def read_range(stream: IO[bytes], piece: Range) -> Iterator[RawRecord]:
+    """The records of one range of a file (a whole file when ``piece.end`` is None)."""
+    if piece.end is None:
+        return read_records(stream, piece.path)
+    stream.seek(piece.start)
+    return read_jsonl(io.BytesIO(stream.read(piece.end - piece.start)), piece.first_line)
 
 
 def read_records(stream: IO[bytes], path: str) -> Iterator[RawRecord]:

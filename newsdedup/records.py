@@ -159,8 +159,8 @@ def _carried(value: Any) -> Any:
     return value
 
 
-def parse_article(record: Any, origin: str = "") -> Article:
-    """Validate one decoded record; raises RecordError naming what is wrong."""
+def record_id(record: Any) -> str:
+    """The article id of one decoded record, as ``parse_article`` accepts it; raises RecordError."""
     if not isinstance(record, dict):
         raise RecordError("not_an_object", f"expected a JSON object, got {type(record).__name__}")
     raw_id = record.get("id")
@@ -168,6 +168,12 @@ def parse_article(record: Any, origin: str = "") -> Article:
         raise RecordError("missing_id", "the record has no id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
         raise RecordError("bad_type", f"id must be a string or an integer, got {type(raw_id).__name__}")
+    return str(raw_id).strip()
+
+
+def parse_article(record: Any, origin: str = "") -> Article:
+    """Validate one decoded record; raises RecordError naming what is wrong."""
+    article_id = record_id(record)
     if "title" not in record and "body" not in record:
         fields = ", ".join(sorted(map(str, record))[:12])
         raise RecordError("missing_text", f"the record has neither a title nor a body field (fields: {fields})")
@@ -179,7 +185,7 @@ def parse_article(record: Any, origin: str = "") -> Article:
         language = normalize_tag(language)
     extra = tuple(sorted((k, _carried(v)) for k, v in record.items() if k not in KNOWN_FIELDS))
     return Article(
-        article_id=str(raw_id).strip(),
+        article_id=article_id,
         source=_text(record, "source").strip(),
         url=_optional_text(record, "url"),
         language=language,

@@ -21,7 +21,7 @@ from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies
 from newsdedup.transforms.link_copies import LinkCopies
-from newsdedup.transforms.read import ReadArticles
+from newsdedup.transforms.read import ReadArticles, SplitFiles
 from newsdedup.transforms.write_tables import WriteTable
 
 
@@ -44,8 +44,9 @@ def CarriedFields(members):  # noqa: N802 - a PTransform
 def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str, metadata: dict) -> None:
     """Add the whole job to ``p``; tables land under ``directory``."""
     policy = CanonicalPolicy(config.canonical.source_priority)
-    read = p | "ReadArticles" >> ReadArticles(files)
-    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds()
+    ranges = p | "SplitFiles" >> SplitFiles(files)
+    read = ranges | "ReadArticles" >> ReadArticles()
+    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(ranges)
     signed = unique["articles"] | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()

@@ -5,8 +5,10 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsdedup.readers import detect_format, read_records
+from newsdedup.readers import Range, detect_format, read_range, read_records, split_lines, splittable
 
 
 def _read(data: bytes, name: str):
@@ -49,3 +51,22 @@ def test_format_from_name():
     assert detect_format("y.csv.gz") == ("csv", True)
     with pytest.raises(ValueError, match="unknown input format"):
         detect_format("notes.txt")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(['{"id": 1}', '{"id": "dos", "body": "x y"}', "", "{oops", '{"id": "caf\\u00e9"}']), max_size=40),
+       st.integers(1, 200), st.integers(1, 64), st.booleans(), st.booleans())
+def test_ranges_read_exactly_what_the_whole_file_reads(lines, chunk, block, bom, trailing_newline):
+    data = (b"\xef\xbb\xbf" if bom else b"") + "\n".join(lines).encode() + (b"\n" if trailing_newline and lines else b"")
+    ranges = list(split_lines(io.BytesIO(data), "a.jsonl", chunk, block_bytes=block))
+    assert [r.start for r in ranges[1:]] == [r.end for r in ranges[:-1]]  # contiguous, no byte twice
+    assert all(data[r.start - 1 : r.start] == b"\n" for r in ranges[1:])  # cut at line starts
+    plain = lambda r: (r.line, r.record, r.error and (r.error.reason, r.error.detail), r.raw)  # noqa: E731
+    pieces = [plain(record) for r in ranges for record in read_range(io.BytesIO(data), r)]
+    assert pieces == [plain(record) for record in _read(data, "a.jsonl")]
+
+
+def test_only_plain_jsonl_is_split():
+    assert splittable("a.jsonl") and splittable("b.ndjson")
+    assert not splittable("a.jsonl.gz") and not splittable("a.csv") and not splittable("a.parquet")
+    assert list(read_range(io.BytesIO(b'{"id": 1}\n'), Range("a.jsonl"))) == _read(b'{"id": 1}\n', "a.jsonl")

@@ -25,7 +25,7 @@ from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies
 from newsdedup.transforms.link_copies import LinkCopies
-from newsdedup.transforms.read import ReadArticles
+from newsdedup.transforms.read import ReadArticles, SplitFiles
 from newsdedup.transforms.write_tables import WriteTable
 
 POLICY = CanonicalPolicy(("EFE", "AP"))
@@ -46,22 +46,25 @@ def test_read_articles_splits_articles_and_rejects(tmp_path):
     good = tmp_path / "a.jsonl"
     good.write_text(json.dumps({"id": 1, "title": "t", "body": "b"}) + "\n{oops\n" + json.dumps({"title": "x"}) + "\n")
     with TestPipeline() as p:
-        read = p | ReadArticles([str(good)])
+        read = p | SplitFiles([str(good)]) | ReadArticles()
         assert_that(read.articles | beam.Map(lambda b: [a.article_id for a in b]), equal_to([["1"]]), label="articles")
         assert_that(read.rejects | beam.Map(lambda r: (r.line, r.reason)),
                     equal_to([(2, "bad_json"), (3, "missing_id")]), label="rejects")
 
 
-def test_drop_duplicate_ids_keeps_one_by_content():
-    a = _article("x", body="one", origin="f:1")
-    b = _article("x", body="one", origin="f:2")
-    c = _article("x", body="two", origin="f:3")
+def test_drop_duplicate_ids_keeps_one_by_content(tmp_path):
+    rows = [{"id": "x", "title": "T", "body": "two"}, {"id": "y", "title": "T", "body": BODY},
+            {"id": "x", "title": "T", "body": "two"}, {"id": "x", "title": "T", "body": "one"}]  # "two" digests first
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"  # duplicates in two files and two ranges of one
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:3]))
+    second.write_text(json.dumps(rows[3]) + "\n")
     with TestPipeline() as p:
-        out = p | beam.Create([[a, _article("y")], [b, c]]) | DropDuplicateIds()  # duplicates in two batches
+        ranges = p | SplitFiles([str(first), str(second)], chunk_bytes=60)
+        out = (ranges | ReadArticles(batch_size=1)).articles | DropDuplicateIds(ranges)
         assert_that(out["articles"] | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
-                    equal_to([("x", "one"), ("y", BODY)]), label="kept")
-        assert_that(out["rejects"] | beam.Map(lambda r: (r.line, r.reason)),
-                    equal_to([(2, "duplicate_id"), (3, "duplicate_id_conflict")]), label="rejected")
+                    equal_to([("x", "two"), ("y", BODY)]), label="kept")
+        assert_that(out["rejects"] | beam.Map(lambda r: (r.file.rsplit("/", 1)[1], r.line, r.reason)),
+                    equal_to([("a.jsonl", 3, "duplicate_id"), ("b.jsonl", 1, "duplicate_id_conflict")]), label="rejected")
 
 
 def test_fingerprint_strips_detects_and_signs():

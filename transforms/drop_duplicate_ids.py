@@ -1,8 +1,10 @@
 """Stage: one article per id; the other records with that id go to rejects.
 
-Ids repeat rarely, so only ids cross the shuffle: lists of them, one per
-partition per batch. The few articles whose id repeats are set aside and
-decided one id at a time; every other article stays in its batch.
+Ids repeat rarely, so only ids cross the shuffle: they are read from the
+input ranges a second time (parsing is cheaper than holding every article
+until all ids are known), one list per partition per range. The few
+articles whose id repeats are set aside and decided one id at a time; every
+other article stays in its batch, and the batch never leaves its worker.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Iterable, Iterator, Union
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
 
-from newsdedup.records import Article, Reject, article_origin, article_raw
+from newsdedup.readers import Range, read_range
+from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_id
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+from newsdedup.transforms.read import open_file
 
 REJECTS = "rejects"
 PARTITIONS = 64
@@ -28,10 +32,19 @@ def content_digest(article: Article) -> str:
     return hashlib.sha1(json.dumps(fields, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def _ids_by_partition(batch: list[Article]) -> Iterator[tuple[int, list[str]]]:
+def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[str]]]:
+    """The ids of a range as ``parse_article`` would give them; records it would reject anyway may count too."""
     parts: dict[int, list[str]] = {}
-    for article in batch:
-        parts.setdefault(zlib.crc32(article.article_id.encode()) % PARTITIONS, []).append(article.article_id)
+    try:
+        with open_file(piece.path) as stream:
+            for raw in read_range(stream, piece):
+                try:
+                    article_id = record_id(raw.record)
+                except RecordError:
+                    continue
+                parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(article_id)
+    except Exception:  # the reader rejects what cannot be read; the ids read so far still count
+        pass
     yield from parts.items()
 
 
@@ -80,11 +93,15 @@ class _KeepOne(CountingDoFn):
 
 
 class DropDuplicateIds(beam.PTransform):
-    """Lists of ``Article`` -> lists of ``Article`` with unique ids (main) + ``rejects``."""
+    """Lists of ``Article`` read from ``ranges`` -> lists of ``Article`` with unique ids (main) + ``rejects``."""
+
+    def __init__(self, ranges):
+        super().__init__()
+        self._ranges = ranges
 
     def expand(self, batches):
         repeated = (
-            batches
+            self._ranges
             | "Ids" >> beam.FlatMap(_ids_by_partition)
             | "ByPartition" >> beam.GroupByKey()
             | "Repeated" >> beam.FlatMap(_repeated)

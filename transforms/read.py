@@ -1,8 +1,9 @@
-"""Stage: read input files into batches of articles, and everything unreadable into rejects.
+"""Stages: cut input files into ranges, and read ranges into batches of articles (rejects aside).
 
-Articles leave this stage in lists, not one by one: a Python Beam job pays
-its overhead per element, and the copy path keeps its elements few until
-copy pairs are found.
+Plain JSONL files are cut at line starts into ranges of about 64 MB, so one
+large file is parsed by every worker, not one. Articles leave in lists, not
+one by one: a Python Beam job pays its overhead per element, and the copy
+path keeps its elements few until copy pairs are found.
 """
 
 from __future__ import annotations
@@ -14,26 +15,60 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 
-from newsdedup.readers import read_records
+from newsdedup.readers import Range, read_range, split_lines, splittable
 from newsdedup.records import Article, RecordError, Reject, parse_article
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 REJECTS = "rejects"
 BATCH_SIZE = 512
+CHUNK_BYTES = 64 << 20
 
 
-class _ReadFile(CountingDoFn):
+def open_file(path: str):
+    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def _split(path: str, chunk_bytes: int) -> Iterator[Range]:
+    if not splittable(path):
+        yield Range(path)
+        return
+    try:
+        with open_file(path) as stream:
+            ranges = list(split_lines(stream, path, chunk_bytes))
+    except Exception:  # unreadable: read whole, where the reader reports it with its line
+        ranges = [Range(path)]
+    yield from ranges
+
+
+class SplitFiles(beam.PTransform):
+    """Files (already expanded from globs) -> ``Range``s spread over the workers."""
+
+    def __init__(self, files: Sequence[str], chunk_bytes: int = CHUNK_BYTES):
+        super().__init__()
+        self._files = sorted(files)
+        self._chunk_bytes = chunk_bytes
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Files" >> beam.Create(self._files)
+            | "Split" >> beam.FlatMap(_split, self._chunk_bytes)
+            | "Spread" >> beam.Reshuffle()
+        )
+
+
+class _ReadRange(CountingDoFn):
     def __init__(self, batch_size: int) -> None:
         self._batch_size = batch_size
         self.read = StageCounter("records_read")
         self.rejected = StageCounter("records_rejected_on_read")
 
-    def process(self, path: str) -> Iterator[Union[list[Article], TaggedOutput]]:
-        line = 0
+    def process(self, piece: Range) -> Iterator[Union[list[Article], TaggedOutput]]:
+        path, line = piece.path, piece.first_line - 1
         batch: list[Article] = []
         try:
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
-                for raw in read_records(stream, path):
+            with open_file(path) as stream:
+                for raw in read_range(stream, piece):
                     line = raw.line
                     try:
                         if raw.error is not None:
@@ -58,20 +93,11 @@ class _ReadFile(CountingDoFn):
 
 
 class ReadArticles(beam.PTransform):
-    """Files (already expanded from globs) -> lists of ``Article`` (main) + ``rejects``.
+    """``Range``s -> lists of ``Article`` (main) + ``rejects``."""
 
-    A file is read by one worker; Reshuffle spreads files across workers.
-    """
-
-    def __init__(self, files: Sequence[str], batch_size: int = BATCH_SIZE):
+    def __init__(self, batch_size: int = BATCH_SIZE):
         super().__init__()
-        self._files = sorted(files)
         self._batch_size = batch_size
 
-    def expand(self, pbegin):
-        return (
-            pbegin
-            | "Files" >> beam.Create(self._files)
-            | "Spread" >> beam.Reshuffle()
-            | "Parse" >> beam.ParDo(_ReadFile(self._batch_size)).with_outputs(REJECTS, main="articles")
-        )
+    def expand(self, ranges):
+        return ranges | "Parse" >> beam.ParDo(_ReadRange(self._batch_size)).with_outputs(REJECTS, main="articles")
