@@ -31,7 +31,7 @@ def ours(p: beam.Pipeline, files, config: Config, described: bool = False):
     ranges = p | "Split" >> SplitFiles(files)
     read = ranges | "Read" >> ReadArticles()
     unique = read.articles | "Dedupe" >> DropDuplicateIds(ranges)
-    signed = (unique["articles"] | "Fingerprint" >> Fingerprint(config)).signed
+    signed = (unique.articles | "Fingerprint" >> Fingerprint(config)).signed
     if described:  # with the story features the full pipeline computes in the same pass
         signed = (signed | "Describe" >> Describe(config)).members
     roots = signed | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()

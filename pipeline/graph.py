@@ -47,14 +47,14 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     ranges = p | "SplitFiles" >> SplitFiles(files)
     read = ranges | "ReadArticles" >> ReadArticles()
     unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(ranges)
-    signed = unique["articles"] | "Fingerprint" >> Fingerprint(config)
+    signed = unique.articles | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
     stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
-    rejects = (read.rejects, unique["rejects"], signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
+    rejects = (read.rejects, unique.rejects, signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 
     shards = config.output.shards
     carried = members | "CarriedFields" >> CarriedFields()

@@ -53,17 +53,17 @@ def test_read_articles_splits_articles_and_rejects(tmp_path):
 
 
 def test_drop_duplicate_ids_keeps_one_by_content(tmp_path):
-    rows = [{"id": "x", "title": "T", "body": "two"}, {"id": "y", "title": "T", "body": BODY},
-            {"id": "x", "title": "T", "body": "two"}, {"id": "x", "title": "T", "body": "one"}]  # "two" digests first
+    rows = [{"id": "x", "title": "T", "body": "one"}, {"id": "y", "title": "T", "body": BODY},
+            {"id": "x", "title": "T", "body": "one"}, {"id": "x", "title": "T", "body": "two"}]  # "one" digests first
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"  # duplicates in two files and two ranges of one
     first.write_text("".join(json.dumps(r) + "\n" for r in rows[:3]))
     second.write_text(json.dumps(rows[3]) + "\n")
     with TestPipeline() as p:
         ranges = p | SplitFiles([str(first), str(second)], chunk_bytes=60)
         out = (ranges | ReadArticles(batch_size=1)).articles | DropDuplicateIds(ranges)
-        assert_that(out["articles"] | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
-                    equal_to([("x", "two"), ("y", BODY)]), label="kept")
-        assert_that(out["rejects"] | beam.Map(lambda r: (r.file.rsplit("/", 1)[1], r.line, r.reason)),
+        assert_that(out.articles | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
+                    equal_to([("x", "one"), ("y", BODY)]), label="kept")
+        assert_that(out.rejects | beam.Map(lambda r: (r.file.rsplit("/", 1)[1], r.line, r.reason)),
                     equal_to([("a.jsonl", 3, "duplicate_id"), ("b.jsonl", 1, "duplicate_id_conflict")]), label="rejected")
 
 
@@ -155,3 +155,15 @@ def test_a_record_that_breaks_describing_goes_to_rejects():
         assert_that(out.members | beam.FlatMap(lambda b: [m.article_id for m in b]), equal_to(["ok"]), label="members")
         assert_that(out.rejects | beam.Map(lambda r: (r.file, r.line, r.reason, r.detail.split(":")[0])),
                     equal_to([("feed.jsonl", 2, "processing_error", "describing failed")]), label="rejects")
+
+
+def test_which_duplicate_is_kept_depends_on_content_only():
+    from itertools import permutations
+
+    from newsdedup.transforms.drop_duplicate_ids import duplicates
+
+    entries = [("x", "d2", "a.jsonl", 1), ("x", "d1", "b.jsonl", 7), ("x", "d2", "c.jsonl", 2), ("y", "d9", "a.jsonl", 2)]
+    decisions = {tuple(sorted(duplicates(order))) for order in permutations(entries)}
+    assert len(decisions) == 1
+    assert [(origin, reason) for origin, (reason, _) in decisions.pop()] == [
+        (("a.jsonl", 1), "duplicate_id_conflict"), (("c.jsonl", 2), "duplicate_id_conflict")]

@@ -1,19 +1,19 @@
 """Stage: one article per id; the other records with that id go to rejects.
 
-Ids repeat rarely, so only ids cross the shuffle: they are read from the
-input ranges a second time (parsing is cheaper than holding every article
-until all ids are known), one list per partition per range. The few
-articles whose id repeats are set aside and decided one id at a time; every
-other article stays in its batch, and the batch never leaves its worker.
+Ids repeat rarely, so articles never wait for the decision: the ids are
+read from the input ranges a second time (parsing is cheaper than holding
+every article until all ids are known) with a digest of each raw record,
+and cross the shuffle in lists, one per partition per range. Where an id
+repeats, the record with the smallest digest is kept (content decides,
+never file order); every other one is named, by file and line, in a small
+side input that each batch is filtered against where it was read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
-from collections import Counter
-from typing import Iterable, Iterator, Union
+from typing import Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
@@ -26,15 +26,12 @@ from newsdedup.transforms.read import open_file
 REJECTS = "rejects"
 PARTITIONS = 64
 
-
-def content_digest(article: Article) -> str:
-    fields = [article.source, article.url, article.language, article.published_at, article.title, article.body, article.extra]
-    return hashlib.sha1(json.dumps(fields, ensure_ascii=False, default=str).encode()).hexdigest()
+Entry = tuple[str, str, str, int]  # (id, digest of the raw record, file, line)
 
 
-def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[str]]]:
-    """The ids of a range as ``parse_article`` would give them; records it would reject anyway may count too."""
-    parts: dict[int, list[str]] = {}
+def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[Entry]]]:
+    """Each record's id as ``parse_article`` gives it; records it rejects anyway may count too."""
+    parts: dict[int, list[Entry]] = {}
     try:
         with open_file(piece.path) as stream:
             for raw in read_range(stream, piece):
@@ -42,54 +39,55 @@ def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[str]]]:
                     article_id = record_id(raw.record)
                 except RecordError:
                     continue
-                parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(article_id)
+                digest = hashlib.blake2b(raw.raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+                entry = (article_id, digest, piece.path, raw.line)
+                parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(entry)
     except Exception:  # the reader rejects what cannot be read; the ids read so far still count
         pass
     yield from parts.items()
 
 
-def _repeated(item: tuple[int, Iterable[list[str]]]) -> Iterator[str]:
-    counts = Counter(i for ids in item[1] for i in ids)
-    yield from (i for i, n in counts.items() if n > 1)
-
-
-class _SetAside(beam.DoFn):
-    """Articles whose id repeats leave their batch for the ``contested`` output."""
-
-    def __init__(self) -> None:
-        self._seen, self._repeated = None, frozenset()
-
-    def process(self, batch: list[Article], repeated: list[str]):
-        if repeated is not self._seen:
-            self._seen, self._repeated = repeated, frozenset(repeated)
-        if not self._repeated:
-            yield batch
-            return
-        kept = [a for a in batch if a.article_id not in self._repeated]
-        for article in batch:
-            if article.article_id in self._repeated:
-                yield TaggedOutput("contested", (article.article_id, article))
-        if kept:
-            yield kept
-
-
-class _KeepOne(CountingDoFn):
-    def __init__(self) -> None:
-        self.duplicates = StageCounter("duplicate_ids")
-
-    def process(self, item: tuple[str, Iterable[Article]]) -> Iterator[Union[list[Article], TaggedOutput]]:
-        _, articles = item
-        # The kept record depends on content only, never on file order or position.
-        ranked = sorted(((content_digest(a), article_origin(a), a) for a in articles), key=lambda x: (x[0], x[1]))
-        kept_digest, _, kept = ranked[0]
-        yield [kept]
-        for digest, (path, line), article in ranked[1:]:
-            self.duplicates.inc()
-            same = digest == kept_digest
+def duplicates(entries: Iterable[Entry]) -> Iterator[tuple[tuple[str, int], tuple[str, str]]]:
+    """``((file, line), (reason, detail))`` for every record whose id an earlier-ranked record holds."""
+    by_id: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_id.setdefault(entry[0], []).append(entry)
+    for article_id, same_id in by_id.items():
+        if len(same_id) < 2:
+            continue
+        kept, *others = sorted(same_id, key=lambda e: e[1:])
+        for _, digest, path, line in others:
+            same = digest == kept[1]
             reason = "duplicate_id" if same else "duplicate_id_conflict"
             what = "identical to" if same else "differs from"
-            detail = f"id {article.article_id!r} already used; this record {what} the one kept from {kept.origin}"
-            yield TaggedOutput(REJECTS, Reject(path, line, reason, detail, article_raw(article)))
+            detail = f"id {article_id!r} already used; this record {what} the one kept from {kept[2]}:{kept[3]}"
+            yield (path, line), (reason, detail)
+
+
+class _DropRepeated(CountingDoFn):
+    """Filters a batch where it was read; the records named by the side input go to rejects."""
+
+    def __init__(self) -> None:
+        self.duplicates = StageCounter("duplicate_ids")
+        self._seen, self._dropped = None, {}
+
+    def process(self, batch: list[Article], dropped: list):
+        if dropped is not self._seen:
+            self._seen, self._dropped = dropped, dict(dropped)
+        if not self._dropped:
+            yield batch
+            return
+        kept = []
+        for article in batch:
+            decision = self._dropped.get(article_origin(article))
+            if decision is None:
+                kept.append(article)
+                continue
+            self.duplicates.inc()
+            path, line = article_origin(article)
+            yield TaggedOutput(REJECTS, Reject(path, line, decision[0], decision[1], article_raw(article)))
+        if kept:
+            yield kept
 
 
 class DropDuplicateIds(beam.PTransform):
@@ -100,18 +98,11 @@ class DropDuplicateIds(beam.PTransform):
         self._ranges = ranges
 
     def expand(self, batches):
-        repeated = (
+        dropped = (
             self._ranges
             | "Ids" >> beam.FlatMap(_ids_by_partition)
             | "ByPartition" >> beam.GroupByKey()
-            | "Repeated" >> beam.FlatMap(_repeated)
+            | "Duplicates" >> beam.FlatMap(lambda item: duplicates(e for entries in item[1] for e in entries))
             | "All" >> beam.combiners.ToList()
         )
-        split = batches | "SetAside" >> beam.ParDo(_SetAside(), AsSingleton(repeated)).with_outputs("contested", main="articles")
-        decided = (
-            split.contested
-            | "ById" >> beam.GroupByKey()
-            | "KeepOne" >> beam.ParDo(_KeepOne()).with_outputs(REJECTS, main="articles")
-        )
-        articles = (split.articles, decided.articles) | "Unique" >> beam.Flatten()
-        return {"articles": articles, REJECTS: decided.rejects}
+        return batches | "Drop" >> beam.ParDo(_DropRepeated(), AsSingleton(dropped)).with_outputs(REJECTS, main="articles")
