@@ -120,11 +120,13 @@ def embedding_ratio(texts: list[str]) -> dict:
     handler (content-defined chunks) against a plain encode loop with that same backend; same texts."""
     cfg = CONFIG.stories
     torch_model = load_model(cfg.model, cfg.max_seq_length)
-    model = torch_model if cfg.backend == "torch" else load_model(cfg.model, cfg.max_seq_length, cfg.backend)
+    # One process on every core, as torch runs here (the pipeline gives each worker process
+    # stories.threads ONNX Runtime threads instead, one per core by default).
+    model = torch_model if cfg.backend == "torch" else load_model(cfg.model, cfg.max_seq_length, cfg.backend, threads=0)
     prefixed = [cfg.query_prefix + t for t in texts]
     for m in (torch_model, model):
         m.encode(prefixed[:8], batch_size=cfg.batch_size)  # warm up
-    handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix, cfg.backend)
+    handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix, cfg.backend, 0)
     keyed = sorted(enumerate(texts), key=lambda kv: (len(kv[1]), kv[0]))
     chunks = [tuple(keyed[i : i + cfg.batch_size]) for i in range(0, len(keyed), cfg.batch_size)]
 

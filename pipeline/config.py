@@ -100,6 +100,7 @@ EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
 class StoriesConfig:
     model: str = "multilingual-e5-small"
     backend: str = "onnx-int8"
+    threads: int = 1
     query_prefix: str = "query: "
     lead_chars: int = 600
     max_seq_length: int = 256
@@ -112,6 +113,7 @@ class StoriesConfig:
     def __post_init__(self) -> None:
         if self.backend not in EMBEDDING_BACKENDS:
             raise ConfigError(f"stories.backend must be one of {', '.join(map(repr, EMBEDDING_BACKENDS))}, got {self.backend!r}")
+        _check_range("stories.threads", self.threads, 0, 1024)
         _check_range("stories.threshold", self.threshold, -1.0, 1.0)
         _check_range("stories.entity_weight", self.entity_weight, 0.0, 1.0)
         _check_range("stories.min_cosine", self.min_cosine, -1.0, 1.0)

@@ -30,6 +30,7 @@ def test_unknown_key_suggests_the_nearest():
     ("copies.num_perm=abc", "copies.num_perm must be int"),
     ("copies.shingle_kind=line", "shingle_kind must be 'word' or 'char'"),
     ("stories=3", "stories must be a mapping"),
+    ("stories.threads=-1", "stories.threads must be in"),
     ("stories.backend=gpu", "stories.backend must be one of 'torch', 'onnx', 'onnx-int8', got 'gpu'"),
     ("copies.threshold", "--set expects KEY=VALUE"),
 ])

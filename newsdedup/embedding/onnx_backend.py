@@ -145,11 +145,10 @@ def onnx_file(model_dir: str | os.PathLike, backend: str) -> Path:
 class OnnxEncoder:
     """``encode`` with ONNX Runtime on CPU; the tokenizer is the model folder's own.
 
-    One intra-op thread by default: runners start one worker process per core
-    (DirectRunner ``direct_num_workers`` = cores, Dataflow one per vCPU). Measured
-    here with the int8 model, two processes of one thread each embed faster
-    than two of two threads, and one process of two threads is erratic
-    (scripts/measure_backends.py, README).
+    One intra-op thread by default (``stories.threads``): runners start one worker
+    process per core (DirectRunner ``direct_num_workers`` = cores, Dataflow one per
+    vCPU); end to end with 2 workers that was a little faster than a thread per core
+    (README, Performance). ``threads=0``: ONNX Runtime's default, one per core.
     """
 
     def __init__(self, model_dir: str | os.PathLike, backend: str, max_seq_length: int, threads: int = 1,
