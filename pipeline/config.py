@@ -91,9 +91,16 @@ class CopiesConfig:
         _check_range("copies.max_bucket_size", self.max_bucket_size, 2, 10**7)
 
 
+# Kept equal to newsdedup.embedding.model.BACKENDS (a test checks); not imported, so the
+# launcher validates a config without importing the embedding stack.
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
 @dataclass(frozen=True)
 class StoriesConfig:
     model: str = "multilingual-e5-small"
+    backend: str = "onnx-int8"
+    threads: int = 1
     query_prefix: str = "query: "
     lead_chars: int = 600
     max_seq_length: int = 256
@@ -105,6 +112,9 @@ class StoriesConfig:
     window_hours: Optional[float] = 72.0
 
     def __post_init__(self) -> None:
+        if self.backend not in EMBEDDING_BACKENDS:
+            raise ConfigError(f"stories.backend must be one of {', '.join(map(repr, EMBEDDING_BACKENDS))}, got {self.backend!r}")
+        _check_range("stories.threads", self.threads, 0, 1024)
         _check_range("stories.threshold", self.threshold, -1.0, 1.0)
         _check_range("stories.entity_weight", self.entity_weight, 0.0, 1.0)
         _check_range("stories.min_cosine", self.min_cosine, -1.0, 1.0)

@@ -32,7 +32,7 @@ from apache_beam.runners.runner import PipelineState
 
 import newsdedup
 from newsdedup import lsh, progress
-from newsdedup.embedding.model import ModelNotFound, resolve_model
+from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_model
 from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
@@ -41,7 +41,7 @@ from newsdedup.pipeline.options import pipeline_options
 
 MANIFEST = "manifest.json"
 LOG = "run.log"
-_VERSIONED = ("apache-beam", "datasketch", "numpy", "pyarrow", "sentence-transformers", "torch", "py3langid")
+_VERSIONED = ("apache-beam", "datasketch", "numpy", "pyarrow", "sentence-transformers", "torch", "onnxruntime", "py3langid")
 
 
 class UserError(Exception):
@@ -280,6 +280,7 @@ def run(
     output = output.rstrip("/") or output  # "gs://b/out/" and "gs://b/out" name one output
     try:
         model_path = resolve_model(config.stories.model)
+        check_backend(model_path, config.stories.backend)
     except ModelNotFound as err:
         raise UserError(str(err)) from None
     options = pipeline_options(config.runner, beam_args)

@@ -31,6 +31,8 @@ def test_unknown_key_suggests_the_nearest():
     ("copies.shingle_kind=line", "shingle_kind must be 'word' or 'char'"),
     ("stories=3", "stories must be a mapping"),
     ("stories.name_guard=0", r"stories.name_guard must be in \(0.0, 1.0\]"),
+    ("stories.threads=-1", "stories.threads must be in"),
+    ("stories.backend=gpu", "stories.backend must be one of 'torch', 'onnx', 'onnx-int8', got 'gpu'"),
     ("copies.threshold", "--set expects KEY=VALUE"),
 ])
 def test_bad_values_are_named(override, message):

@@ -26,16 +26,24 @@ Chunk = tuple[tuple[Any, str], ...]  # ((key, text), ...)
 
 
 class SentenceTransformerHandler(ModelHandler[Chunk, PredictionResult, Any]):
-    """RunInference handler: a chunk of keyed texts in, L2-normalised float32 embeddings out."""
+    """RunInference handler: a chunk of keyed texts in, L2-normalised float32 embeddings out.
 
-    def __init__(self, model: str, max_seq_length: int, batch_size: int, prefix: str = ""):
+    ``backend`` (``stories.backend``): ``torch`` runs sentence-transformers, ``onnx`` and
+    ``onnx-int8`` run the model's ONNX export with ONNX Runtime (``onnx_backend``);
+    all three answer ``encode`` alike.
+    """
+
+    def __init__(self, model: str, max_seq_length: int, batch_size: int, prefix: str = "", backend: str = "torch",
+                 threads: int = 1):
         self._model = model
         self._max_seq_length = max_seq_length
         self._batch_size = batch_size
         self._prefix = prefix
+        self._backend = backend
+        self._threads = threads
 
     def load_model(self):
-        return load_model(self._model, self._max_seq_length)
+        return load_model(self._model, self._max_seq_length, self._backend, self._threads)
 
     def run_inference(self, batch: Sequence[Chunk], model, inference_args: Optional[dict] = None) -> Iterable[PredictionResult]:
         results = []
@@ -81,7 +89,8 @@ class EmbedGroups(beam.PTransform):
         super().__init__()
         cfg = stories_config
         self._batch_size = cfg.batch_size
-        self._handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix)
+        self._handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix,
+                                                   cfg.backend, cfg.threads)
 
     def expand(self, groups):
         batch_size = self._batch_size
