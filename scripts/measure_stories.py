@@ -55,13 +55,13 @@ def copy_groups(input_path: Path, run: Path) -> dict[str, tuple[str, bool]]:
 
 def embed(texts: list[str], cache: Path, model_box: list) -> np.ndarray:
     cfg = CONFIG.stories
-    digest = hashlib.sha1("\x00".join([cfg.model, cfg.query_prefix, str(cfg.max_seq_length)] + texts).encode()).hexdigest()[:16]
+    digest = hashlib.sha1("\x00".join([cfg.model, cfg.backend, cfg.query_prefix, str(cfg.max_seq_length)] + texts).encode()).hexdigest()[:16]
     path = cache.with_name(f"{cache.name}-{digest}.npy")
     if path.exists():
         return np.load(path)
     if not model_box:
         from newsdedup.embedding.model import load_model
-        model_box.append(load_model(cfg.model, cfg.max_seq_length))
+        model_box.append(load_model(cfg.model, cfg.max_seq_length, cfg.backend, threads=0))  # the pipeline's backend, every core
     vectors = model_box[0].encode([cfg.query_prefix + t for t in texts], batch_size=cfg.batch_size,
                                   normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
