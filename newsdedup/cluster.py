@@ -33,6 +33,7 @@ from scipy.spatial.distance import squareform
 
 from newsdedup.components import connected_components
 
+MAX_COMPONENT = 2000  # items per average linkage: its distance matrix is this squared
 _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
 _BLOCK = 1024
 
@@ -110,8 +111,42 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
         yield from zip(hit_rows[keep].tolist(), other[keep].tolist())
 
 
+def _bounded(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
+             limit: int) -> list[np.ndarray]:
+    """``idx`` cut along its weakest links into components of at most ``limit`` items.
+
+    Average linkage needs every distance within a component: a chain of
+    look-alike reports across a large archive would need a matrix of its
+    size squared. Such a component is split by raising the edge threshold
+    step by step; the pieces then get average linkage at the real threshold.
+    Deterministic: it depends only on the similarities.
+    """
+    if len(idx) <= limit:
+        return [idx]
+    stricter = threshold + (1.0 - threshold) / 8
+    if stricter > 0.999:  # near-identical throughout: consecutive slices in time order
+        return [idx[start : start + limit] for start in range(0, len(idx), limit)]
+    edges = []
+    for start in range(0, len(idx), _BLOCK):
+        rows = idx[start : start + _BLOCK]
+        cosine = sim.embedding(rows, idx)
+        mask = sim.combine(cosine, rows, idx) >= stricter
+        if window is not None:
+            mask &= _time_ok(t[rows], t[idx], window)
+        r, c = np.nonzero(mask)
+        keep = rows[r] < idx[c]
+        edges += zip(rows[r][keep].tolist(), idx[c][keep].tolist())
+    roots = connected_components(edges)
+    pieces: dict[int, list[int]] = {}
+    for node in idx.tolist():
+        pieces.setdefault(roots.get(node, node), []).append(node)
+    return [part for nodes in sorted(pieces.values()) for part in _bounded(t, np.array(nodes), sim, stricter, window, limit)]
+
+
 def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
                      name_guard: Optional[float] = None) -> np.ndarray:
+    if len(idx) == 1:
+        return np.ones(1, dtype=int)
     dist = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
     dist[~_time_ok(t[idx], t[idx], window)] = _FAR
     np.fill_diagonal(dist, 0.0)
@@ -179,6 +214,7 @@ def cluster_stories(
     entity_weight: float = 0.0,
     min_cosine: Optional[float] = None,
     name_guard: Optional[float] = None,
+    max_component: int = MAX_COMPONENT,
 ) -> dict[str, str]:
     """Map each key to its story, named by the story's smallest key.
 
@@ -189,6 +225,8 @@ def cluster_stories(
     embedding cosine below which two items never share a story; ``name_guard``
     (a share in (0, 1], None: off) separates look-alike halves of a story
     that each consistently name what the other never names (needs ``entities``).
+    Components above ``max_component`` items are first cut along their
+    weakest links (``_bounded``), so memory stays bounded at any size.
     """
     if not (len(keys) == len(times) == len(vectors)) or (entities is not None and len(entities) != len(keys)):
         raise ValueError("keys, times, vectors and entities must have the same length")
@@ -207,9 +245,11 @@ def cluster_stories(
     members: dict[int, list[int]] = {}
     for node, root in roots.items():
         members.setdefault(root, []).append(node)
-    for nodes in members.values():
-        nodes.sort()
-        labels = _split_component(t, np.array(nodes), sim, threshold, window_seconds, name_guard)
+    pieces = [piece for nodes in members.values()
+              for piece in _bounded(t, np.array(sorted(nodes)), sim, threshold, window_seconds, max_component)]
+    for piece in pieces:
+        nodes = piece.tolist()
+        labels = _split_component(t, piece, sim, threshold, window_seconds, name_guard)
         named: dict[int, str] = {}
         for i, label in zip(nodes, labels):
             named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])

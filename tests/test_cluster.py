@@ -141,3 +141,23 @@ def test_name_guard_keeps_a_story_whose_reports_name_different_extras():
                  "Vincent Jackson, Chargers, Escondido", "Vincent Jackson, Chargers, Steelers")
     story = cluster_stories(["a", "b", "c", "d"], [None] * 4, vectors, 0.3, None, ents, 0.6, 0.8, name_guard=0.9)
     assert set(story.values()) == {"a"}
+
+
+def test_a_component_too_large_for_linkage_is_cut_along_its_weakest_links():
+    rng = np.random.default_rng(7)
+    # two tight stories joined by a chain of weaker look-alikes: one threshold-graph component
+    centre_a, centre_b = rng.normal(size=16), rng.normal(size=16)
+    vectors = [centre_a + 0.05 * rng.normal(size=16) for _ in range(6)]
+    vectors += [centre_b + 0.05 * rng.normal(size=16) for _ in range(6)]
+    vectors += [centre_a * (1 - w) + centre_b * w for w in np.linspace(0.2, 0.8, 6)]
+    vectors = np.array([v / np.linalg.norm(v) for v in vectors], dtype=np.float32)
+    keys = [f"k{i:02d}" for i in range(len(vectors))]
+    times = [None] * len(keys)
+    whole = cluster_stories(keys, times, vectors, 0.5, None, max_component=len(keys))
+    bounded = cluster_stories(keys, times, vectors, 0.5, None, max_component=8)
+    assert len(set(bounded.values())) >= len(set(whole.values()))
+    for key in keys[:6]:  # each tight story stays together
+        assert bounded[key] == bounded["k00"]
+    for key in keys[6:12]:
+        assert bounded[key] == bounded["k06"]
+    assert bounded == cluster_stories(keys[::-1], times, vectors[::-1], 0.5, None, max_component=8)
