@@ -33,7 +33,7 @@ from scipy.spatial.distance import squareform
 
 from newsdedup.components import connected_components
 
-MAX_COMPONENT = 2000  # items per average linkage: its distance matrix is this squared
+MAX_COMPONENT = 5000  # items per average linkage: its distance matrix is this squared (200 MB)
 _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
 _BLOCK = 1024
 
