@@ -84,9 +84,9 @@ class FurnitureStripper:
         for pattern in patterns:
             expanded = pattern.replace(_AGENCY, alternation)
             try:
-                re.compile(expanded)
+                plain = re.compile(expanded, re.MULTILINE)  # reports a bad pattern as the user wrote it
                 fast = _from_newline(expanded)
-                compiled.append((re.compile(fast or expanded, re.MULTILINE), fast is not None))
+                compiled.append((re.compile(fast, re.MULTILINE), True) if fast else (plain, False))
             except re.error as err:
                 raise ValueError(f"invalid furniture pattern {pattern!r}: {err}") from None
         return cls(tuple(compiled))

@@ -79,12 +79,12 @@ class _DropRepeated(CountingDoFn):
             return
         kept = []
         for article in batch:
-            decision = self._dropped.get(article_origin(article))
+            path, line = article_origin(article)
+            decision = self._dropped.get((path, line))
             if decision is None:
                 kept.append(article)
                 continue
             self.duplicates.inc()
-            path, line = article_origin(article)
             yield TaggedOutput(REJECTS, Reject(path, line, decision[0], decision[1], article_raw(article)))
         if kept:
             yield kept
