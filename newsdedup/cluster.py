@@ -24,14 +24,14 @@ evidence: every name of a single report is "consistent".
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse import csgraph
+from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
 from scipy.spatial.distance import squareform
 
-from newsdedup.components import connected_components
 
 MAX_COMPONENT = 5000  # items per average linkage: its distance matrix is this squared (200 MB)
 _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
@@ -87,10 +87,16 @@ def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
 
 
-def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosine: float, window: Optional[float]):
-    """Pairs (i < j) above both thresholds and time-compatible; items sorted by time, undated last."""
+Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, similarity), i < j
+
+
+def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosine: float,
+                     window: Optional[float]) -> Edges:
+    """Pairs (i < j) above both thresholds and time-compatible, with their similarity; items sorted by
+    time, undated last. Arrays, not tuples: a dense archive has millions of them."""
     n = len(t)
     dated = int(np.count_nonzero(~np.isnan(t)))
+    found: list[Edges] = []
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         if window is None or start >= dated:
@@ -101,46 +107,56 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
             cols = np.unique(np.concatenate([cols, np.arange(start, stop)]))
         rows = np.arange(start, stop)
         cosine = sim.embedding(rows, cols)
-        mask = (cosine >= min_cosine) & (sim.combine(cosine, rows, cols) >= threshold)
+        mixed = sim.combine(cosine, rows, cols)
+        mask = (cosine >= min_cosine) & (mixed >= threshold)
         if window is not None:
             mask &= _time_ok(t[start:stop], t[cols], window)
+        mask &= rows[:, None] < cols[None, :]
         hit_rows, hit = np.nonzero(mask)
-        hit_rows = hit_rows + start
-        other = cols[hit]
-        keep = hit_rows < other
-        yield from zip(hit_rows[keep].tolist(), other[keep].tolist())
+        found.append((rows[hit_rows].astype(np.int32), cols[hit].astype(np.int32),
+                      mixed[hit_rows, hit].astype(np.float32)))
+    return tuple(np.concatenate(parts) for parts in zip(*found)) if found else _no_edges()
 
 
-def _bounded(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
-             limit: int) -> list[np.ndarray]:
-    """``idx`` cut along its weakest links into components of at most ``limit`` items.
+def _no_edges() -> Edges:
+    return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32)
+
+
+def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, Edges]]:
+    """Connected components of the graph on ``nodes`` (sorted) with their edges, by smallest node."""
+    a, b, s = edges
+    local_a, local_b = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    graph = sparse.coo_matrix((np.ones(len(a), np.int8), (local_a, local_b)), shape=(len(nodes), len(nodes)))
+    count, labels = csgraph.connected_components(graph, directed=False)  # labelled in order of smallest node
+    node_order = np.argsort(labels, kind="stable")
+    node_cuts = np.searchsorted(labels[node_order], np.arange(count + 1))
+    edge_labels = labels[local_a]
+    edge_order = np.argsort(edge_labels, kind="stable")
+    edge_cuts = np.searchsorted(edge_labels[edge_order], np.arange(count + 1))
+    for c in range(count):
+        mine = edge_order[edge_cuts[c] : edge_cuts[c + 1]]
+        yield nodes[node_order[node_cuts[c] : node_cuts[c + 1]]], (a[mine], b[mine], s[mine])
+
+
+def _bounded(nodes: np.ndarray, edges: Edges, threshold: float, limit: int) -> Iterator[np.ndarray]:
+    """A component cut along its weakest links into pieces of at most ``limit`` items.
 
     Average linkage needs every distance within a component: a chain of
     look-alike reports across a large archive would need a matrix of its
-    size squared. Such a component is split by raising the edge threshold
+    size squared. Such a component loses its edges below a threshold raised
     step by step; the pieces then get average linkage at the real threshold.
     Deterministic: it depends only on the similarities.
     """
-    if len(idx) <= limit:
-        return [idx]
+    if len(nodes) <= limit:
+        yield nodes
+        return
     stricter = threshold + (1.0 - threshold) / 8
     if stricter > 0.999:  # near-identical throughout: consecutive slices in time order
-        return [idx[start : start + limit] for start in range(0, len(idx), limit)]
-    edges = []
-    for start in range(0, len(idx), _BLOCK):
-        rows = idx[start : start + _BLOCK]
-        cosine = sim.embedding(rows, idx)
-        mask = sim.combine(cosine, rows, idx) >= stricter
-        if window is not None:
-            mask &= _time_ok(t[rows], t[idx], window)
-        r, c = np.nonzero(mask)
-        keep = rows[r] < idx[c]
-        edges += zip(rows[r][keep].tolist(), idx[c][keep].tolist())
-    roots = connected_components(edges)
-    pieces: dict[int, list[int]] = {}
-    for node in idx.tolist():
-        pieces.setdefault(roots.get(node, node), []).append(node)
-    return [part for nodes in sorted(pieces.values()) for part in _bounded(t, np.array(nodes), sim, stricter, window, limit)]
+        yield from (nodes[start : start + limit] for start in range(0, len(nodes), limit))
+        return
+    keep = edges[2] >= stricter
+    for piece, inner in _components(nodes, tuple(e[keep] for e in edges)):
+        yield from _bounded(piece, inner, stricter, limit)
 
 
 def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
@@ -157,15 +173,19 @@ def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold
     return _guarded_cut(tree, len(idx), 1.0 - threshold, [sim.sets[i] for i in idx], name_guard)
 
 
-def _leaves(tree: np.ndarray, n: int, node: int) -> list[int]:
-    out, stack = [], [node]
-    while stack:
-        x = stack.pop()
-        if x < n:
-            out.append(x)
-        else:
-            stack.extend((int(tree[x - n, 1]), int(tree[x - n, 0])))
-    return out
+class _Leaves:
+    """The leaves under each node of a linkage tree, as slices of its leaf order (where they are contiguous)."""
+
+    def __init__(self, tree: np.ndarray, n: int):
+        self.order = leaves_list(tree)
+        self.start = np.empty(2 * n - 1, dtype=np.int64)
+        self.start[self.order] = np.arange(n)
+        self.size = np.concatenate([np.ones(n, dtype=np.int64), tree[:, 3].astype(np.int64)])
+        for k, (left, right) in enumerate(tree[:, :2].astype(np.int64).tolist()):
+            self.start[n + k] = min(self.start[left], self.start[right])
+
+    def __call__(self, node: int) -> np.ndarray:
+        return self.order[self.start[node] : self.start[node] + self.size[node]]
 
 
 def _consistent(sets: Sequence[np.ndarray], share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -190,16 +210,17 @@ def _guarded_cut(tree: np.ndarray, n: int, cut: float, sets: Sequence[np.ndarray
     """Flat clusters of an average-linkage tree: merges above ``cut`` are undone, and so are merges
     below it, from the top down, while the two halves are ``distinct_events``."""
     labels = np.zeros(n, dtype=np.int64)
+    leaves = _Leaves(tree, n)
     stack, next_label = [2 * n - 2], 1
     while stack:
         node = stack.pop()
         if node >= n:
             left, right = int(tree[node - n, 0]), int(tree[node - n, 1])
-            if tree[node - n, 2] > cut or distinct_events([sets[i] for i in _leaves(tree, n, left)],
-                                                          [sets[i] for i in _leaves(tree, n, right)], share):
+            if tree[node - n, 2] > cut or distinct_events([sets[i] for i in leaves(left)],
+                                                          [sets[i] for i in leaves(right)], share):
                 stack.extend((right, left))
                 continue
-        labels[_leaves(tree, n, node)] = next_label
+        labels[leaves(node)] = next_label
         next_label += 1
     return labels
 
@@ -241,18 +262,16 @@ def cluster_stories(
     floor = threshold if min_cosine is None else min_cosine
 
     story = {k: k for k in sorted_keys}
-    roots = connected_components(_candidate_edges(t, sim, threshold, floor, window_seconds))
-    members: dict[int, list[int]] = {}
-    for node, root in roots.items():
-        members.setdefault(root, []).append(node)
-    pieces = [piece for nodes in members.values()
-              for piece in _bounded(t, np.array(sorted(nodes)), sim, threshold, window_seconds, max_component)]
-    for piece in pieces:
-        nodes = piece.tolist()
-        labels = _split_component(t, piece, sim, threshold, window_seconds, name_guard)
-        named: dict[int, str] = {}
-        for i, label in zip(nodes, labels):
-            named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])
-        for i, label in zip(nodes, labels):
-            story[sorted_keys[i]] = named[label]
+    edges = _candidate_edges(t, sim, threshold, floor, window_seconds)
+    for component, inner in _components(np.arange(len(keys)), edges):
+        if len(component) == 1:
+            continue
+        for piece in _bounded(component, inner, threshold, max_component):
+            nodes = piece.tolist()
+            labels = _split_component(t, piece, sim, threshold, window_seconds, name_guard)
+            named: dict[int, str] = {}
+            for i, label in zip(nodes, labels):
+                named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])
+            for i, label in zip(nodes, labels):
+                story[sorted_keys[i]] = named[label]
     return story
