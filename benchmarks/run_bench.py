@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "out" / "bench"
 BASES = [ROOT / "seeds" / "articles.jsonl", ROOT.parent / "shared" / "data" / "ecbplus_dev.jsonl",
          ROOT.parent / "shared" / "data" / "meantime_en_es.jsonl"]
+NOTES = HERE / "notes.md"  # commentary on the latest run, written by whoever ran it
 CONFIG = Config()
 STRIPPER = FurnitureStripper.from_config(CONFIG.normalize.furniture_patterns, CONFIG.normalize.agencies)
 
@@ -215,7 +216,8 @@ def main() -> None:
         out = WORK / f"run-{size}"
         e2e = run_command([newsdedup, "run", "--input", str(path), "--output", str(out), "--overwrite"])
         manifest = json.loads((out / "manifest.json").read_text())
-        entry["end_to_end"] = {k: v for k, v in e2e.items() if k != "output"} | {"counts": manifest["counts"]}
+        entry["end_to_end"] = {k: v for k, v in e2e.items() if k != "output"} | {
+            "counts": manifest["counts"], "stage_seconds": manifest.get("stage_seconds", {})}
         results["sizes"][str(size)] = entry
         print(json.dumps(entry, indent=1, default=str), flush=True)
     saved.write_text(json.dumps(results, indent=2))
@@ -233,6 +235,7 @@ def render(results: dict, sizes: list[int]) -> str:
              + (f"; the copy path only (`--copy-path-only`) for {', '.join(f'{s:,}' for s in partial)}" if partial else "")
              + ". Ratios compare runs made in the same session; absolute rates move with the machine's load.", ""]
     first = next(results["sizes"][str(s)] for s in sizes if "stages" in results["sizes"][str(s)])
+    lines += _targets(results, sizes, first)
     sig = first["stages"]["signing"]
     lines += ["## Signatures (word 5-grams, 128 permutations, one core)", "",
               "| | docs/s | ratio |", "|---|---|---|",
@@ -285,9 +288,48 @@ def render(results: dict, sizes: list[int]) -> str:
         e2e = e["end_to_end"]
         lines.append(f"| {size:,} | {e['originals']:,} | {e2e['counts']['copy_groups']:,} | {e2e['counts']['stories']:,} | "
                      f"{e2e['wall_s'] / 60:.1f} min | {e2e['cpu_s']:,.0f} | {size / e2e['wall_s']:,.0f} | {e2e['peak_rss_gb']:.2f} GB |")
-    lines += ["", "## Reproduce", "", "```sh", "make bench                 # 10k and 100k", "make bench SIZE=1000000     # 1M",
+    for size in (s for s in sizes if results["sizes"][str(s)].get("end_to_end", {}).get("stage_seconds")):
+        e2e = results["sizes"][str(size)]["end_to_end"]
+        lines += ["", f"Where the {size:,}-article run spent its time: seconds per stage in the workers, from the "
+                  "DirectRunner's execution-time metrics (sampled; summed over both workers, so they can exceed the wall time).", "",
+                  "| stage | seconds | share |", "|---|---|---|"]
+        total = sum(e2e["stage_seconds"].values())
+        for stage, seconds in sorted(e2e["stage_seconds"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {stage} | {seconds:,.1f} | {seconds / total:.0%} |")
+    if NOTES.exists():
+        lines += ["", NOTES.read_text(encoding="utf-8").strip()]
+    lines += ["", "## Reproduce", "", "```sh", "make bench                 # 10k and 100k",
+              ".venv/bin/python benchmarks/run_bench.py --sizes 1000000 --copy-path-only --copy-path-jobs ours  # + the 1M copy path",
+              "make bench SIZE=1000000     # everything at 1M (end to end: hours)",
               ".venv/bin/python benchmarks/bench_signatures.py --docs 20000", "```", ""]
     return "\n".join(lines)
+
+
+def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
+    """The issue's targets against this run's figures."""
+    yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
+    sig, emb = first["stages"]["signing"], first["embeddings"]
+    rows = [("signatures ≥ 50× `update_batch`", f"{sig['speedup_vs_update_batch_sha1']:.1f}×", yes(sig["speedup_vs_update_batch_sha1"] >= 50)),
+            ("signatures within 1.5× of the floor", f"{sig['kernel_time_over_floor']:.2f}×", yes(sig["kernel_time_over_floor"] <= 1.5)),
+            ("embedding handler ≥ 0.9× plain encode", f"{emb['handler_over_plain']:.2f}×", yes(emb["handler_over_plain"] >= 0.9))]
+    for size in sizes:
+        ours = results["sizes"][str(size)]["copy_path"].get("ours")
+        if ours and size >= 100_000:
+            rows.append((f"copy path ≥ 15k docs/s ({size:,})", f"{ours['docs_per_s']:,.0f} docs/s", yes(ours["docs_per_s"] >= 15_000)))
+    e2e = results["sizes"].get("100000", {}).get("end_to_end")
+    if e2e:
+        rows.append(("100k end to end ≤ 30 min", f"{e2e['wall_s'] / 60:.1f} min", yes(e2e["wall_s"] <= 1800)))
+    big, small = results["sizes"].get("1000000", {}), results["sizes"].get("100000", {})
+    key = "end_to_end" if "end_to_end" in big else "copy_path"
+    at_1m = big.get(key, {}) if key == "end_to_end" else big.get(key, {}).get("ours")
+    at_100k = small.get(key, {}) if key == "end_to_end" else small.get(key, {}).get("ours")
+    if at_1m and at_100k:
+        what = "end to end" if key == "end_to_end" else "copy path only"
+        growth = at_1m["peak_rss_gb"] / at_100k["peak_rss_gb"]
+        rows.append((f"peak RSS at 1M ≤ 8 GB, sublinear ({what})",
+                     f"{at_1m['peak_rss_gb']:.2f} GB; {growth:.1f}× the 100k figure ({at_100k['peak_rss_gb']:.2f} GB) for 10× the articles",
+                     yes(at_1m["peak_rss_gb"] <= 8 and growth < 10)))
+    return ["## Targets", "", "| target | this run | met? |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows] + [""]
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import monitoring_infos
 from apache_beam.runners.runner import PipelineState
 
 import newsdedup
@@ -199,6 +200,24 @@ def _row_counts(directory: str) -> dict:
     }
 
 
+def _stage_seconds(result) -> dict:
+    """Seconds each top-level stage ran in the workers, from the runner's execution-time metrics.
+
+    The DirectRunner reports them per transform (sampled, so CPU-bound stages
+    show their CPU time); runners that do not are left out: their own UI shows it.
+    """
+    infos = getattr(result, "monitoring_infos", None)
+    if infos is None:
+        return {}
+    msecs: dict[str, int] = {}
+    for info in infos():
+        if info.urn == monitoring_infos.TOTAL_MSECS_URN:
+            stage = (monitoring_infos.get_step_name(info) or "").split("/")[0]
+            if stage and not stage.startswith("ref_"):  # the runner's own buffer writes
+                msecs[stage] = msecs.get(stage, 0) + monitoring_infos.extract_counter_value(info)
+    return {stage: round(ms / 1000.0, 3) for stage, ms in sorted(msecs.items()) if ms}
+
+
 def _counters(result) -> dict:
     counts = {}
     for counter in result.metrics().query()["counters"]:
@@ -338,6 +357,7 @@ def run(
         },
         "reconciled": read == tables["articles"] + tables["rejects"],
         "elapsed_seconds": round(elapsed, 3),
+        "stage_seconds": _stage_seconds(result),
     }
     if not _is_local(output):
         _write_text(FileSystems.join(staging, LOG), log.read_text(errors="replace"))

@@ -28,6 +28,16 @@ def test_every_record_is_accounted_for(seeds_run, seed_records):
     assert manifest["versions"]["apache-beam"] and manifest["model"] == "multilingual-e5-small"
 
 
+def test_manifest_says_where_the_time_went(seeds_run):
+    seconds = json.loads((seeds_run / "manifest.json").read_text())["stage_seconds"]
+    stages = {"ReadArticles", "DropDuplicateIds", "Fingerprint", "Describe", "FindCopyPairs", "GroupCopies",
+              "EmbedGroups", "ClusterStories", "AssembleStories", "WriteArticles"}
+    assert set(seconds) <= stages | {"SplitFiles", "LinkCopies", "Members", "CarriedFields", "AllRejects", "RejectRows",
+                                     "WriteStories", "WriteCopies", "WriteRejects", "CopyRows"}
+    assert seconds["EmbedGroups"] > 0  # sampled, but the model takes seconds
+    assert all(v > 0 for v in seconds.values())
+
+
 def test_gold_stories_are_recovered(seeds_run, seed_records):
     articles = _articles(seeds_run)
     gold = {r["id"]: r["gold_cluster"] for r in seed_records}
