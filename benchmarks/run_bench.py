@@ -193,7 +193,9 @@ def main() -> None:
     for size in sizes:
         path = corpus(size)
         records = [json.loads(line) for line in path.read_text().splitlines()]
-        entry: dict = {"articles": size, "originals": sum(1 for r in records if not r.get("copy_of"))}
+        # --copy-path-only replaces the copy path of an earlier run's entry and keeps the rest of it
+        entry: dict = results["sizes"].get(str(size), {}) | {
+            "articles": size, "originals": sum(1 for r in records if not r.get("copy_of"))}
         print(f"[{size}] stages", flush=True)
         if size == sizes[0] and not args.copy_path_only:
             entry["stages"] = stage_rates(records[:20_000])

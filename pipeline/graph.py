@@ -6,6 +6,7 @@ from functools import partial
 from typing import Sequence
 
 import apache_beam as beam
+from apache_beam.transforms.util import WaitOn
 
 from newsdedup.assemble import copy_rows, reject_row
 from newsdedup.canonical import CanonicalPolicy
@@ -15,7 +16,7 @@ from newsdedup.pipeline.config import Config
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
 from newsdedup.transforms.describe import Describe
-from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds
+from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds, FindDuplicateIds
 from newsdedup.transforms.embed_groups import EmbedGroups
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
@@ -45,8 +46,11 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     """Add the whole job to ``p``; tables land under ``directory``."""
     policy = CanonicalPolicy(config.canonical.source_priority)
     ranges = p | "SplitFiles" >> SplitFiles(files)
-    read = ranges | "ReadArticles" >> ReadArticles()
-    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(ranges)
+    dropped = ranges | "FindDuplicateIds" >> FindDuplicateIds()
+    # Reading starts once the duplicates are known, so articles stream through the copy path
+    # instead of waiting, all of them, in the runner's memory for the filter's side input.
+    read = ranges | "AfterDuplicates" >> WaitOn(dropped) | "ReadArticles" >> ReadArticles()
+    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(dropped)
     signed = unique.articles | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()

@@ -1,12 +1,15 @@
-"""Stage: one article per id; the other records with that id go to rejects.
+"""Stages: find the records whose id another record holds; drop them from the batches read.
 
 Ids repeat rarely, so articles never wait for the decision: the ids are
-read from the input ranges a second time (parsing is cheaper than holding
+read from the input ranges a first time (parsing is cheaper than holding
 every article until all ids are known) with a digest of each raw record,
 and cross the shuffle in lists, one per partition per range. Where an id
 repeats, the record with the smallest digest is kept (content decides,
-never file order); every other one is named, by file and line, in a small
-side input that each batch is filtered against where it was read.
+never file order); every other one is named, by file and line, in one
+small list. The articles are read once that list exists (the pipeline
+waits on it), and each batch is filtered against it where it was read, so
+articles stream from the reader into the copy path and are never held by
+the runner.
 """
 
 from __future__ import annotations
@@ -90,19 +93,25 @@ class _DropRepeated(CountingDoFn):
             yield kept
 
 
-class DropDuplicateIds(beam.PTransform):
-    """Lists of ``Article`` read from ``ranges`` -> lists of ``Article`` with unique ids (main) + ``rejects``."""
+class FindDuplicateIds(beam.PTransform):
+    """``Range``s -> one list of ``((file, line), (reason, detail))``, the records to drop."""
 
-    def __init__(self, ranges):
-        super().__init__()
-        self._ranges = ranges
-
-    def expand(self, batches):
-        dropped = (
-            self._ranges
+    def expand(self, ranges):
+        return (
+            ranges
             | "Ids" >> beam.FlatMap(_ids_by_partition)
             | "ByPartition" >> beam.GroupByKey()
             | "Duplicates" >> beam.FlatMap(lambda item: duplicates(e for entries in item[1] for e in entries))
             | "All" >> beam.combiners.ToList()
         )
-        return batches | "Drop" >> beam.ParDo(_DropRepeated(), AsSingleton(dropped)).with_outputs(REJECTS, main="articles")
+
+
+class DropDuplicateIds(beam.PTransform):
+    """Lists of ``Article`` -> lists of ``Article`` with unique ids (main) + ``rejects``, given ``FindDuplicateIds``' list."""
+
+    def __init__(self, dropped):
+        super().__init__()
+        self._dropped = dropped
+
+    def expand(self, batches):
+        return batches | "Drop" >> beam.ParDo(_DropRepeated(), AsSingleton(self._dropped)).with_outputs(REJECTS, main="articles")
