@@ -15,14 +15,13 @@ import time
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.transforms.util import WaitOn
 from datasketch import MinHash, MinHashLSH
 
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.shingle import shingles
 from newsdedup.transforms.describe import Describe
-from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds, FindDuplicateIds
+from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.link_copies import LinkCopies
@@ -30,10 +29,8 @@ from newsdedup.transforms.read import ReadArticles, SplitFiles
 
 def ours(p: beam.Pipeline, files, config: Config, described: bool = False):
     ranges = p | "Split" >> SplitFiles(files)
-    dropped = ranges | "Duplicates" >> FindDuplicateIds()
-    read = ranges | "AfterDuplicates" >> WaitOn(dropped) | "Read" >> ReadArticles()
-    unique = read.articles | "Dedupe" >> DropDuplicateIds(dropped)
-    signed = (unique.articles | "Fingerprint" >> Fingerprint(config)).signed
+    articles, _ = read_unique_articles(ranges)
+    signed = (articles | "Fingerprint" >> Fingerprint(config)).signed
     if described:  # with the story features the full pipeline computes in the same pass
         signed = (signed | "Describe" >> Describe(config)).members
     roots = signed | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()

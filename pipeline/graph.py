@@ -6,7 +6,6 @@ from functools import partial
 from typing import Sequence
 
 import apache_beam as beam
-from apache_beam.transforms.util import WaitOn
 
 from newsdedup.assemble import copy_rows, reject_row
 from newsdedup.canonical import CanonicalPolicy
@@ -16,13 +15,13 @@ from newsdedup.pipeline.config import Config
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
 from newsdedup.transforms.describe import Describe
-from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds, FindDuplicateIds
+from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.embed_groups import EmbedGroups
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies
 from newsdedup.transforms.link_copies import LinkCopies
-from newsdedup.transforms.read import ReadArticles, SplitFiles
+from newsdedup.transforms.read import SplitFiles
 from newsdedup.transforms.write_tables import WriteTable
 
 
@@ -46,19 +45,15 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     """Add the whole job to ``p``; tables land under ``directory``."""
     policy = CanonicalPolicy(config.canonical.source_priority)
     ranges = p | "SplitFiles" >> SplitFiles(files)
-    dropped = ranges | "FindDuplicateIds" >> FindDuplicateIds()
-    # Reading starts once the duplicates are known, so articles stream through the copy path
-    # instead of waiting, all of them, in the runner's memory for the filter's side input.
-    read = ranges | "AfterDuplicates" >> WaitOn(dropped) | "ReadArticles" >> ReadArticles()
-    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(dropped)
-    signed = unique.articles | "Fingerprint" >> Fingerprint(config)
+    articles, read_rejects = read_unique_articles(ranges)
+    signed = articles | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
     stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
-    rejects = (read.rejects, unique.rejects, signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
+    rejects = (*read_rejects, signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 
     shards = config.output.shards
     carried = members | "CarriedFields" >> CarriedFields()

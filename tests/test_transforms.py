@@ -20,7 +20,7 @@ from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
 from newsdedup.transforms.describe import Describe
-from newsdedup.transforms.drop_duplicate_ids import DropDuplicateIds, FindDuplicateIds
+from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies
@@ -60,10 +60,10 @@ def test_drop_duplicate_ids_keeps_one_by_content(tmp_path):
     second.write_text(json.dumps(rows[3]) + "\n")
     with TestPipeline() as p:
         ranges = p | SplitFiles([str(first), str(second)], chunk_bytes=60)
-        out = (ranges | ReadArticles(batch_size=1)).articles | DropDuplicateIds(ranges | FindDuplicateIds())
-        assert_that(out.articles | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
+        articles, rejects = read_unique_articles(ranges, batch_size=1)
+        assert_that(articles | beam.FlatMap(lambda b: [(r.article_id, r.body) for r in b]),
                     equal_to([("x", "one"), ("y", BODY)]), label="kept")
-        assert_that(out.rejects | beam.Map(lambda r: (r.file.rsplit("/", 1)[1], r.line, r.reason)),
+        assert_that(rejects | beam.Flatten() | beam.Map(lambda r: (r.file.rsplit("/", 1)[1], r.line, r.reason)),
                     equal_to([("a.jsonl", 3, "duplicate_id"), ("b.jsonl", 1, "duplicate_id_conflict")]), label="rejected")
 
 

@@ -6,10 +6,10 @@ every article until all ids are known) with a digest of each raw record,
 and cross the shuffle in lists, one per partition per range. Where an id
 repeats, the record with the smallest digest is kept (content decides,
 never file order); every other one is named, by file and line, in one
-small list. The articles are read once that list exists (the pipeline
-waits on it), and each batch is filtered against it where it was read, so
-articles stream from the reader into the copy path and are never held by
-the runner.
+small list. The articles are read once that list exists
+(``read_unique_articles`` waits on it), and each batch is filtered against
+it where it was read, so articles stream from the reader into the copy
+path and are never held by the runner.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from typing import Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
+from apache_beam.transforms.util import WaitOn
 
 from newsdedup.readers import Range, read_range
 from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_id
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
-from newsdedup.transforms.read import open_file
+from newsdedup.transforms.read import BATCH_SIZE, ReadArticles, open_file
 
 REJECTS = "rejects"
 PARTITIONS = 64
@@ -115,3 +116,17 @@ class DropDuplicateIds(beam.PTransform):
 
     def expand(self, batches):
         return batches | "Drop" >> beam.ParDo(_DropRepeated(), AsSingleton(self._dropped)).with_outputs(REJECTS, main="articles")
+
+
+def read_unique_articles(ranges, batch_size: int = BATCH_SIZE):
+    """``Range``s -> (lists of ``Article`` with unique ids, (read rejects, duplicate rejects)).
+
+    Reading waits on the duplicate list (``WaitOn``): only then can the filter,
+    whose side input it is, fuse with the reader. Without the wait, the runner
+    holds every article read until the list is ready. The stages are applied
+    under the caller's names, so each shows as a stage of its own.
+    """
+    dropped = ranges | "FindDuplicateIds" >> FindDuplicateIds()
+    read = ranges | "AfterDuplicates" >> WaitOn(dropped) | "ReadArticles" >> ReadArticles(batch_size)
+    unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(dropped)
+    return unique.articles, (read.rejects, unique.rejects)
