@@ -170,13 +170,22 @@ def content_profile(cleaned: Cleaned, credit: re.Pattern[str]) -> ContentProfile
     )
 
 
+def fold(text: str) -> str:
+    """NFKC and case-folded: the form words are found in (``words``, or the signing kernel)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def words(text: str) -> str:
+    """The words of ``text`` (what ``\\w+`` finds), joined by single spaces."""
+    return " ".join(_WORD.findall(text))
+
+
 def normalize(text: str) -> str:
     """NFKC, case-folded, punctuation dropped, words joined by single spaces.
 
     Idempotent: normalising normalised text changes nothing.
     """
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(_WORD.findall(folded))
+    return words(fold(text))
 
 
 def matching_text(title: str, cleaned: Cleaned, max_chars: int) -> str:
@@ -185,11 +194,11 @@ def matching_text(title: str, cleaned: Cleaned, max_chars: int) -> str:
     Headlines are rewritten by nearly every outlet that reprints, so they are
     only used when there is no body. ``max_chars`` bounds the cost of
     pathological bodies; copies share their beginning far more than their end.
+    The pipeline never builds this text: ``signing.sign_matching`` signs it
+    from the folded body.
     """
-    text = normalize(cleaned.content)
-    if not text:
-        text = normalize(title)
-    return text[:max_chars]
+    text = normalize(cleaned.content) or normalize(title)
+    return text[:max_chars].rstrip(" ")  # a cut just after a space must not leave it
 
 
 def lead(title: str, cleaned: Cleaned, max_chars: int) -> str:

@@ -1,21 +1,26 @@
-"""Batched, compiled MinHash: normalised texts in, datasketch-identical signatures out.
+"""Batched, compiled MinHash: folded texts in, datasketch-identical signatures out.
 
-One fused Numba kernel walks each text's UTF-8 bytes, finds the word (or
-character) n-gram spans that ``shingle.shingles`` would produce, hashes each
-span with MurmurHash3 (x86, 32-bit, seed 0) and folds it into the signature
-with datasketch's "affine32" permutations — no Python object per shingle.
-The result equals ``datasketch.MinHash(num_perm, seed, hashfunc=murmur3_32)``
-updated with ``shingles(text, kind, size)`` (a test proves it); repeated
+One fused Numba kernel walks each text's UTF-8 bytes, joins its words (what
+``re``'s ``\\w+`` finds) with single spaces as ``normalize.words`` does,
+finds the word (or character) n-gram spans that ``shingle.shingles`` would
+produce, hashes each span with MurmurHash3 (x86, 32-bit, seed 0) and folds
+it into the signature with datasketch's "affine32" permutations: no Python
+object per word or shingle. The result equals
+``datasketch.MinHash(num_perm, seed, hashfunc=murmur3_32)`` updated with
+``shingles(normalize.words(text), kind, size)`` (tests prove it); repeated
 shingles cannot change a minimum, so they are not de-duplicated first.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import sys
+from functools import lru_cache
+from typing import Optional, Sequence
 
 import numpy as np
 from numba import njit
 
+from newsdedup import normalize
 from newsdedup.minhash import permutations, signature
 from newsdedup.shingle import shingles
 
@@ -82,20 +87,74 @@ def _fold(sig, hashes, n, a, b):
         sig[p] = m
 
 
+@lru_cache(maxsize=1)
+def word_chars() -> np.ndarray:
+    """1 for each code point ``re``'s ``\\w`` matches (alphanumeric or ``_``), 0 for the rest."""
+    table = np.fromiter((chr(c).isalnum() for c in range(sys.maxunicode + 1)), dtype=np.uint8, count=sys.maxunicode + 1)
+    table[ord("_")] = 1
+    return table
+
+
+@njit(inline="always", cache=True)
+def _code_point(data, i):
+    """The code point at ``data[i]`` and its length in UTF-8 bytes."""
+    b = np.int64(data[i])
+    if b < 0x80:
+        return b, 1
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F), 2
+    if b < 0xF0:
+        return ((b & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (np.int64(data[i + 2]) & 0x3F), 3
+    return (((b & 0x07) << 18) | ((np.int64(data[i + 1]) & 0x3F) << 12) | ((np.int64(data[i + 2]) & 0x3F) << 6)
+            | (np.int64(data[i + 3]) & 0x3F)), 4
+
+
 @njit(cache=True)
-def _sign_batch(data, offsets, char_mode, size, a, b, out, counts):
+def _join_words(data, lo, hi, is_word, max_chars, out):
+    """``normalize.words(text)[:max_chars]`` without a trailing space, for ``text = data[lo:hi]``, into ``out``.
+
+    Returns its length in bytes.
+    """
+    n = chars = 0
+    gap = False
+    i = lo
+    while i < hi:
+        cp, width = _code_point(data, i)
+        if is_word[cp]:
+            if gap and n > 0:
+                if chars + 1 >= max_chars:
+                    break
+                out[n] = 32
+                n += 1
+                chars += 1
+            if chars >= max_chars:
+                break
+            for k in range(width):
+                out[n + k] = data[i + k]
+            n += width
+            chars += 1
+            gap = False
+        else:
+            gap = True
+        i += width
+    return n
+
+
+@njit(cache=True)
+def _sign_batch(data, offsets, is_word, max_chars, char_mode, size, a, b, out, counts):
+    text = np.empty(data.shape[0] + 1, dtype=np.uint8)
     starts = np.empty(data.shape[0] + 1, dtype=np.int64)
     hashes = np.empty(data.shape[0] + 1, dtype=np.uint32)
     for d in range(offsets.shape[0] - 1):
-        lo, hi = offsets[d], offsets[d + 1]
+        hi = _join_words(data, offsets[d], offsets[d + 1], is_word, max_chars, text)
         # unit starts: words (after a space) or characters (UTF-8 lead bytes)
         n = 0
-        for i in range(lo, hi):
+        for i in range(hi):
             if char_mode:
-                if (data[i] & 0xC0) != 0x80:
+                if (text[i] & 0xC0) != 0x80:
                     starts[n] = i
                     n += 1
-            elif data[i] != 32 and (i == lo or data[i - 1] == 32):
+            elif text[i] != 32 and (i == 0 or text[i - 1] == 32):
                 starts[n] = i
                 n += 1
         if n == 0:
@@ -103,13 +162,13 @@ def _sign_batch(data, offsets, char_mode, size, a, b, out, counts):
             continue
         starts[n] = hi + (0 if char_mode else 1)  # one past the last unit (and its separator)
         if n <= size:
-            hashes[0] = _fmix(murmur3_span(data, lo, hi))
+            hashes[0] = _fmix(murmur3_span(text, 0, hi))
             count = 1
         else:
             count = n - size + 1
             for j in range(count):
                 end = starts[j + size] - (0 if char_mode else 1)
-                hashes[j] = _fmix(murmur3_span(data, starts[j], end))
+                hashes[j] = _fmix(murmur3_span(text, starts[j], end))
         _fold(out[d], hashes, count, a, b)
         counts[d] = count
 
@@ -120,35 +179,52 @@ def murmur3_32(data: bytes) -> int:
     return int(murmur3_span(buf, 0, len(buf)))
 
 
-def sign(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: int, hash_name: str = "murmur3"):
-    """Signatures and shingle counts with the configured hash function.
+def sign(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: int, hash_name: str = "murmur3",
+         max_chars: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures (len(texts) x num_perm, uint32) and shingle counts (0: no shingle, no signature)
+    of each ``normalize.words(text)[:max_chars]``.
 
-    ``murmur3`` runs the compiled kernel; ``sha1`` (datasketch's default
-    hashfunc) shingles and hashes in Python, for interoperability with
-    sketches made with datasketch's defaults, about a hundred times slower.
+    Texts come folded (``normalize.fold``) or already normalised; words are
+    found here. ``murmur3`` runs the compiled kernel; ``sha1`` (datasketch's
+    default hashfunc) shingles and hashes in Python, for interoperability
+    with sketches made with datasketch's defaults, about a hundred times slower.
     """
     if hash_name == "murmur3":
-        return sign_texts(texts, kind, size, num_perm, seed)
+        return sign_texts(texts, kind, size, num_perm, seed, max_chars)
     if hash_name != "sha1":
         raise ValueError(f"unknown hash {hash_name!r}; expected 'murmur3' or 'sha1'")
-    grams = [shingles(t, kind, size) for t in texts]
+    grams = [shingles(normalize.words(t)[:max_chars], kind, size) for t in texts]
     out = np.stack([signature(g, num_perm, seed) for g in grams]) if texts else np.zeros((0, num_perm), np.uint32)
     return out, np.array([len(g) for g in grams], dtype=np.int64)
 
 
-def sign_texts(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Signatures (len(texts) x num_perm, uint32) and shingle counts (0: no shingle, no signature).
-
-    ``texts`` must be normalised (``normalize.normalize``): words joined by single spaces.
-    """
+def sign_texts(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: int,
+               max_chars: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
+    """``sign`` with the compiled kernel."""
     if kind not in ("word", "char"):
         raise ValueError(f"unknown shingle kind {kind!r}")
-    encoded = [t.encode("utf-8") for t in texts]
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]  # lone surrogates are never word characters
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if offsets[-1] else np.zeros(1, dtype=np.uint8)
     a, b = permutations(num_perm, seed)
     out = np.full((len(encoded), num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     counts = np.zeros(len(encoded), dtype=np.int64)
-    _sign_batch(data, offsets, kind == "char", size, a, b, out, counts)
+    limit = len(data) + 1 if max_chars is None else max_chars
+    _sign_batch(data, offsets, word_chars(), limit, kind == "char", size, a, b, out, counts)
     return out, counts
+
+
+def sign_matching(titles: Sequence[str], contents: Sequence[str], kind: str, size: int, num_perm: int, seed: int,
+                  hash_name: str, max_chars: int) -> tuple[np.ndarray, np.ndarray]:
+    """``sign`` of ``normalize.matching_text`` for each title and stripped body (``Cleaned.content``).
+
+    The matching text itself is never built: the kernel finds the words in
+    the folded body, and falls back to the headline where the body has none.
+    """
+    sigs, counts = sign([normalize.fold(c) for c in contents], kind, size, num_perm, seed, hash_name, max_chars)
+    no_body = np.flatnonzero(counts == 0)
+    if len(no_body):
+        titled = sign([normalize.fold(titles[i]) for i in no_body], kind, size, num_perm, seed, hash_name, max_chars)
+        sigs[no_body], counts[no_body] = titled
+    return sigs, counts

@@ -72,6 +72,7 @@ def test_matching_text_uses_body_and_falls_back_to_title():
     assert matching_text("Headline", clean("MADRID, 7 may (EFE).- Body text.", STRIPPER, 1000), 1000) == "body text"
     assert matching_text("Only A Headline", clean("", STRIPPER, 1000), 1000) == "only a headline"
     assert len(matching_text("", clean("word " * 10_000, STRIPPER, 100), 100)) <= 100
+    assert matching_text("", clean("ab cd", STRIPPER, 100), 3) == "ab"  # no trailing space where the cut falls
 
 
 def test_lead_is_headline_plus_start_of_body():

@@ -11,10 +11,12 @@ from newsdedup.canonical import CanonicalPolicy
 from newsdedup.components import connected_components
 from newsdedup.lsh import band_hashes
 from newsdedup.minhash import signature
-from newsdedup.normalize import normalize
+from newsdedup.normalize import clean, matching_text, normalize
 from newsdedup.shingle import shingles
+from newsdedup.signing import murmur3_32, sign_matching
 
 from test_canonical import C
+from test_normalize import STRIPPER
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
 shingle_sets = st.lists(st.binary(min_size=1, max_size=20), min_size=1, max_size=60, unique=True)
@@ -93,3 +95,21 @@ def test_canonical_choice_is_deterministic_under_permutation(cands):
     policy = CanonicalPolicy(("EFE", "AP"))
     chosen = {policy.choose(list(p)).article_id for p in itertools.islice(itertools.permutations(cands), 50)}
     assert len(chosen) == 1
+
+
+# Word characters, separators, a wide digit, a ligature casefolding expands, a lone surrogate.
+_MIXED = st.text(alphabet=st.sampled_from(list("ab_ é1 ,.\n\t\u00a0—😀Ⅻ٣ß\ufb01") + ["\ud800"]), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED, _MIXED, st.integers(1, 40), st.sampled_from([("word", 3), ("word", 1), ("char", 4)]))
+def test_signing_finds_the_words_normalize_would(title, body, max_chars, shingling):
+    """The kernel joins words itself: its signature is datasketch's over ``matching_text``."""
+    kind, size = shingling
+    cleaned = clean(body, STRIPPER, max_chars)
+    sigs, counts = sign_matching([title], [cleaned.content], kind, size, 64, 1, "murmur3", max_chars)
+    grams = shingles(matching_text(title, cleaned, max_chars), kind, size)
+    reference = MinHash(num_perm=64, seed=1, hashfunc=murmur3_32)
+    reference.update_batch(grams)
+    np.testing.assert_array_equal(sigs[0], reference.hashvalues)
+    assert (counts[0] > 0) == bool(grams)

@@ -40,18 +40,18 @@ class _Fingerprint(CountingDoFn):
         ready = []
         for article in batch:
             try:
-                cleaned = normalize.clean(article.body, self._stripper, max_chars)
-                ready.append((article, cleaned, normalize.matching_text(article.title, cleaned, max_chars)))
+                ready.append((article, normalize.clean(article.body, self._stripper, max_chars)))
             except Exception as err:
                 self.failed.inc()
                 yield processing_error(article, "fingerprinting", err)
         cfg = self._config.copies
-        sigs, counts = signing.sign([text for _, _, text in ready], cfg.shingle_kind, cfg.shingle_size,
-                                    cfg.num_perm, cfg.seed, cfg.hash)
+        sigs, counts = signing.sign_matching([a.title for a, _ in ready], [c.content for _, c in ready],
+                                             cfg.shingle_kind, cfg.shingle_size, cfg.num_perm, cfg.seed, cfg.hash,
+                                             max_chars)
         self.signed.inc(len(ready))
         if ready:
             yield [Signed(article, cleaned, sig.copy() if count else None)
-                   for (article, cleaned, _), sig, count in zip(ready, sigs, counts)]
+                   for (article, cleaned), sig, count in zip(ready, sigs, counts)]
 
 
 class Fingerprint(beam.PTransform):
