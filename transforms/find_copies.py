@@ -52,12 +52,30 @@ class _Block(CountingDoFn):
             yield int(p), (block, hashes[mine], rows[mine], order[mine])
 
 
+def _runs(values: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of equal values in a sorted array."""
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    yield from zip(starts.tolist(), np.r_[starts[1:], len(values)].tolist())
+
+
+def _unique_pairs(first: np.ndarray, second: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (first, second) pairs of non-negative ints below ``width``, sorted by first, then second.
+
+    One int64 sort instead of ``np.unique(axis=1)``, several times faster.
+    """
+    keys = np.unique(first.astype(np.int64) * width + second)
+    return keys // width, keys % width
+
+
 def _by_block(block_a, rows_a, block_b, rows_b, names) -> Iterator[tuple[str, tuple]]:
-    """Pairs as arrays, one element per first block: (rows in it, names and rows of the second sides)."""
-    pairs = np.unique(np.stack([block_a, rows_a, block_b, rows_b]), axis=1)
-    for a in np.unique(pairs[0]):
-        mine = pairs[:, pairs[0] == a]
-        yield names[a], (mine[1].astype(np.int32), [names[b] for b in mine[2]], mine[3].astype(np.int32))
+    """Pairs as arrays, one element per first block: (rows in it, the second blocks' names, each pair's second block, its row there)."""
+    width = int(max(rows_a.max(), rows_b.max())) + 1
+    firsts, seconds = _unique_pairs(block_a * width + rows_a, block_b * width + rows_b, len(names) * width)
+    block_a, rows_a, block_b, rows_b = firsts // width, firsts % width, seconds // width, seconds % width
+    for lo, hi in _runs(block_a):
+        others, codes = np.unique(block_b[lo:hi], return_inverse=True)
+        yield names[block_a[lo]], (rows_a[lo:hi].astype(np.int32), [names[b] for b in others],
+                                   codes.astype(np.int32), rows_b[lo:hi].astype(np.int32))
 
 
 class _Collide(CountingDoFn):
@@ -88,13 +106,17 @@ def _first_side(item):
     if not blocks or not candidates:
         return
     ids, sigs = blocks[0]
-    rows_a = np.concatenate([r for r, _, _ in candidates])
-    rows_b = np.concatenate([r for _, _, r in candidates])
-    names, to_name = np.unique(np.array([n for _, names, _ in candidates for n in names]), return_inverse=True)
-    for code, name in enumerate(names):
-        mine = to_name == code
-        pairs = np.unique(np.stack([rows_a[mine], rows_b[mine]]), axis=1)
-        yield str(name), (pairs[1], [ids[i] for i in pairs[0]], sigs[pairs[0]])
+    names = sorted({name for _, others, _, _ in candidates for name in others})
+    number = {name: i for i, name in enumerate(names)}
+    to = np.concatenate([np.array([number[n] for n in others], dtype=np.int64)[codes] for _, others, codes, _ in candidates])
+    rows_a = np.concatenate([r for r, _, _, _ in candidates])
+    rows_b = np.concatenate([r for _, _, _, r in candidates]).astype(np.int64)
+    width = int(max(len(ids), rows_b.max() + 1))
+    seconds, rows_a = _unique_pairs(to * width + rows_b, rows_a, len(names) * width)
+    to, rows_b = seconds // width, seconds % width
+    for lo, hi in _runs(to):
+        mine = rows_a[lo:hi]
+        yield names[to[lo]], (rows_b[lo:hi], [ids[i] for i in mine], sigs[mine])
 
 
 class _Verify(CountingDoFn):
