@@ -4,17 +4,22 @@ Per-element overhead, not hashing, limits a Python Beam job, so this stage
 moves arrays, not one record per band. A batch of signed articles becomes
 one signature block plus one small array of band hashes per partition; a
 GroupByKey on the partition brings every article that shares a band hash
-together, wherever it was read. Candidate pairs then meet their two
-signatures through two joins on the block, and only verified pairs leave.
-No worker ever holds more than one partition's band hashes.
+together, wherever it was read. Each candidate pair then goes to the
+verification partition of its first block, and each block, in one join,
+shows every verification partition the signatures its pairs there need,
+once per row. Signatures cross the shuffle once as blocks and once more
+only where a pair needs them; only verified pairs leave. No worker ever
+holds more than one partition's band hashes or candidate pairs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from typing import Iterator
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
 import numpy as np
 
 from newsdedup import lsh
@@ -42,7 +47,7 @@ class _Block(CountingDoFn):
         ids = tuple(m.article_id for m in signed)
         block = hashlib.sha1("\x1f".join(ids).encode()).hexdigest()[:20]
         sigs = np.stack([m.signature for m in signed])
-        yield beam.pvalue.TaggedOutput("blocks", (block, (ids, sigs)))
+        yield TaggedOutput("blocks", (block, (ids, sigs)))
         hashes = lsh.band_hashes(sigs, self._bands, self._rows).ravel()
         rows = np.repeat(np.arange(len(signed), dtype=np.int32), self._bands)
         order = np.array([_id_hash(i) for i in ids], dtype=np.uint64)[rows]
@@ -67,19 +72,34 @@ def _unique_pairs(first: np.ndarray, second: np.ndarray, width: int) -> tuple[np
     return keys // width, keys % width
 
 
-def _by_block(block_a, rows_a, block_b, rows_b, names) -> Iterator[tuple[str, tuple]]:
-    """Pairs as arrays, one element per first block: (rows in it, the second blocks' names, each pair's second block, its row there)."""
+def _verifier(name: str) -> int:
+    """The verification partition of every pair whose first article is in block ``name``."""
+    return zlib.crc32(name.encode()) % PARTITIONS
+
+
+def _route(block_a, rows_a, block_b, rows_b, names) -> Iterator:
+    """Distinct pairs to their verification partition (tagged ``pairs``), and to each block the rows, with the
+    partitions, it must show (main)."""
     width = int(max(rows_a.max(), rows_b.max())) + 1
     firsts, seconds = _unique_pairs(block_a * width + rows_a, block_b * width + rows_b, len(names) * width)
     block_a, rows_a, block_b, rows_b = firsts // width, firsts % width, seconds // width, seconds % width
-    for lo, hi in _runs(block_a):
-        others, codes = np.unique(block_b[lo:hi], return_inverse=True)
-        yield names[block_a[lo]], (rows_a[lo:hi].astype(np.int32), [names[b] for b in others],
-                                   codes.astype(np.int32), rows_b[lo:hi].astype(np.int32))
+    verifier = np.array([_verifier(name) for name in names], dtype=np.int64)
+    to = verifier[block_a]
+    by_verifier = np.argsort(to, kind="stable")
+    for lo, hi in _runs(to[by_verifier]):
+        mine = by_verifier[lo:hi]
+        used, codes = np.unique(np.r_[block_a[mine], block_b[mine]], return_inverse=True)
+        codes = codes.astype(np.int32)
+        yield TaggedOutput("pairs", (int(to[mine[0]]), ([names[u] for u in used], codes[: len(mine)],
+                                                          rows_a[mine].astype(np.int32), codes[len(mine):],
+                                                          rows_b[mine].astype(np.int32))))
+    shown, where = _unique_pairs(np.r_[block_a, block_b] * width + np.r_[rows_a, rows_b], np.r_[to, to], PARTITIONS)
+    for lo, hi in _runs(shown // width):
+        yield names[shown[lo] // width], ((shown[lo:hi] % width).astype(np.int32), where[lo:hi].astype(np.int8))
 
 
 class _Collide(CountingDoFn):
-    """One partition: articles sharing a band hash become candidate pairs, grouped by first block."""
+    """One band partition: articles sharing a band hash become candidate pairs, routed as ``_route`` says."""
 
     def __init__(self, max_bucket_size: int) -> None:
         self._max = max_bucket_size
@@ -96,31 +116,24 @@ class _Collide(CountingDoFn):
         a, b, oversized = lsh.bucket_pairs(hashes, order, self._max)
         self.oversized.inc(oversized)
         if len(a):
-            yield from _by_block(blocks[a], rows[a], blocks[b], rows[b], names)
+            yield from _route(blocks[a], rows[a], blocks[b], rows[b], names)
 
 
-def _first_side(item):
-    """Join 1: each candidate pair picks up its first article's id and signature, and goes to its second block."""
-    _, joined = item
-    blocks, candidates = list(joined["block"]), list(joined["pair"])
-    if not blocks or not candidates:
+def _show(item):
+    """The join: a block shows each verification partition its rows that pairs there need, each row once."""
+    name, joined = item
+    blocks, needs = list(joined["block"]), list(joined["need"])
+    if not blocks or not needs:
         return
     ids, sigs = blocks[0]
-    names = sorted({name for _, others, _, _ in candidates for name in others})
-    number = {name: i for i, name in enumerate(names)}
-    to = np.concatenate([np.array([number[n] for n in others], dtype=np.int64)[codes] for _, others, codes, _ in candidates])
-    rows_a = np.concatenate([r for r, _, _, _ in candidates])
-    rows_b = np.concatenate([r for _, _, _, r in candidates]).astype(np.int64)
-    width = int(max(len(ids), rows_b.max() + 1))
-    seconds, rows_a = _unique_pairs(to * width + rows_b, rows_a, len(names) * width)
-    to, rows_b = seconds // width, seconds % width
-    for lo, hi in _runs(to):
-        mine = rows_a[lo:hi]
-        yield names[to[lo]], (rows_b[lo:hi], [ids[i] for i in mine], sigs[mine])
+    where, rows = _unique_pairs(np.concatenate([w for _, w in needs]), np.concatenate([r for r, _ in needs]), len(ids))
+    for lo, hi in _runs(where):
+        mine = rows[lo:hi]
+        yield int(where[lo]), (name, mine, [ids[i] for i in mine], sigs[mine])
 
 
 class _Verify(CountingDoFn):
-    """Join 2: second signatures meet first ones; pairs at or above the threshold leave, as one list."""
+    """One verification partition: its pairs meet their signatures; pairs at or above the threshold leave, as one list."""
 
     def __init__(self, threshold: float) -> None:
         self._threshold = threshold
@@ -129,17 +142,27 @@ class _Verify(CountingDoFn):
 
     def process(self, item):
         _, joined = item
-        blocks = list(joined["block"])
-        if not blocks:
+        shown, pairs = sorted(joined["shown"], key=lambda s: s[0]), list(joined["pairs"])
+        if not shown or not pairs:
             return
-        ids, sigs = blocks[0]
+        number = {name: i for i, (name, _, _, _) in enumerate(shown)}
+        width = int(max(rows.max() for _, rows, _, _ in shown)) + 1
+        known = np.concatenate([number[name] * width + rows.astype(np.int64) for name, rows, _, _ in shown])
+        ids = [i for _, _, block_ids, _ in shown for i in block_ids]
+        sigs = np.concatenate([s for _, _, _, s in shown])
+        firsts, seconds = [], []
+        for used, codes_a, rows_a, codes_b, rows_b in pairs:
+            numbers = np.array([number[name] for name in used], dtype=np.int64)
+            firsts.append(numbers[codes_a] * width + rows_a)
+            seconds.append(numbers[codes_b] * width + rows_b)
+        firsts, seconds = _unique_pairs(np.searchsorted(known, np.concatenate(firsts)),
+                                        np.searchsorted(known, np.concatenate(seconds)), len(known))
+        self.candidates.inc(len(firsts))
+        similarity = np.count_nonzero(sigs[firsts] == sigs[seconds], axis=1) / sigs.shape[1]
         verified = []
-        for rows_b, ids_a, sigs_a in joined["pair"]:
-            self.candidates.inc(len(rows_b))
-            similarity = np.count_nonzero(sigs_a == sigs[rows_b], axis=1) / sigs.shape[1]
-            for k in np.flatnonzero(similarity >= self._threshold):
-                id_a, id_b = ids_a[k], ids[rows_b[k]]
-                verified.append((id_a, id_b, float(similarity[k])) if id_a < id_b else (id_b, id_a, float(similarity[k])))
+        for k in np.flatnonzero(similarity >= self._threshold):
+            id_a, id_b = ids[firsts[k]], ids[seconds[k]]
+            verified.append((id_a, id_b, float(similarity[k])) if id_a < id_b else (id_b, id_a, float(similarity[k])))
         if verified:
             self.pairs.inc(len(verified))
             yield sorted(verified)
@@ -159,15 +182,15 @@ class FindCopyPairs(beam.PTransform):
         candidates = (
             split.bands
             | "ByPartition" >> beam.GroupByKey()
-            | "Collide" >> beam.ParDo(_Collide(cfg.max_bucket_size))
+            | "Collide" >> beam.ParDo(_Collide(cfg.max_bucket_size)).with_outputs("pairs", main="needs")
         )
-        first = (
-            {"block": split.blocks, "pair": candidates}
-            | "JoinFirst" >> beam.CoGroupByKey()
-            | "FirstSide" >> beam.FlatMap(_first_side)
+        shown = (
+            {"block": split.blocks, "need": candidates.needs}
+            | "JoinBlocks" >> beam.CoGroupByKey()
+            | "Show" >> beam.FlatMap(_show)
         )
         return (
-            {"block": split.blocks, "pair": first}
-            | "JoinSecond" >> beam.CoGroupByKey()
+            {"shown": shown, "pairs": candidates.pairs}
+            | "JoinPairs" >> beam.CoGroupByKey()
             | "Verify" >> beam.ParDo(_Verify(cfg.threshold))
         )
