@@ -110,34 +110,57 @@ def _code_point(data, i):
 
 
 @njit(cache=True)
-def _join_words(data, lo, hi, is_word, max_chars, out):
+def _join_words(data, lo, hi, is_word, max_chars, char_mode, out, starts):
     """``normalize.words(text)[:max_chars]`` without a trailing space, for ``text = data[lo:hi]``, into ``out``.
 
-    Returns its length in bytes.
+    Returns its length in bytes and its number of units: words, or in
+    ``char_mode`` characters (spaces too), whose start offsets go to ``starts``.
     """
-    n = chars = 0
-    gap = False
+    n = chars = units = 0
     i = lo
     while i < hi:
-        cp, width = _code_point(data, i)
-        if is_word[cp]:
-            if gap and n > 0:
-                if chars + 1 >= max_chars:
-                    break
-                out[n] = 32
-                n += 1
-                chars += 1
-            if chars >= max_chars:
+        byte = data[i]
+        if byte < 0x80:  # ASCII, most of news text: nothing to decode
+            cp, width = np.int64(byte), 1
+        else:
+            cp, width = _code_point(data, i)
+        if not is_word[cp]:
+            i += width
+            continue
+        if n > 0:  # a word after another: one space between them
+            if chars + 1 >= max_chars:
                 break
-            for k in range(width):
+            if char_mode:
+                starts[units] = n
+                units += 1
+            out[n] = 32
+            n += 1
+            chars += 1
+        if not char_mode:
+            starts[units] = n
+            units += 1
+        while True:  # the word's characters, up to the next non-word one
+            if chars >= max_chars:
+                return n, units
+            if char_mode:
+                starts[units] = n
+                units += 1
+            out[n] = byte
+            for k in range(1, width):
                 out[n + k] = data[i + k]
             n += width
             chars += 1
-            gap = False
-        else:
-            gap = True
-        i += width
-    return n
+            i += width
+            if i >= hi:
+                break
+            byte = data[i]
+            if byte < 0x80:
+                cp, width = np.int64(byte), 1
+            else:
+                cp, width = _code_point(data, i)
+            if not is_word[cp]:
+                break
+    return n, units
 
 
 @njit(cache=True)
@@ -146,17 +169,7 @@ def _sign_batch(data, offsets, is_word, max_chars, char_mode, size, a, b, out, c
     starts = np.empty(data.shape[0] + 1, dtype=np.int64)
     hashes = np.empty(data.shape[0] + 1, dtype=np.uint32)
     for d in range(offsets.shape[0] - 1):
-        hi = _join_words(data, offsets[d], offsets[d + 1], is_word, max_chars, text)
-        # unit starts: words (after a space) or characters (UTF-8 lead bytes)
-        n = 0
-        for i in range(hi):
-            if char_mode:
-                if (text[i] & 0xC0) != 0x80:
-                    starts[n] = i
-                    n += 1
-            elif text[i] != 32 and (i == 0 or text[i - 1] == 32):
-                starts[n] = i
-                n += 1
+        hi, n = _join_words(data, offsets[d], offsets[d + 1], is_word, max_chars, char_mode, text, starts)
         if n == 0:
             counts[d] = 0
             continue
