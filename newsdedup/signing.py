@@ -119,11 +119,7 @@ def _join_words(data, lo, hi, is_word, max_chars, char_mode, out, starts):
     n = chars = units = 0
     i = lo
     while i < hi:
-        byte = data[i]
-        if byte < 0x80:  # ASCII, most of news text: nothing to decode
-            cp, width = np.int64(byte), 1
-        else:
-            cp, width = _code_point(data, i)
+        cp, width = _code_point(data, i)
         if not is_word[cp]:
             i += width
             continue
@@ -145,19 +141,14 @@ def _join_words(data, lo, hi, is_word, max_chars, char_mode, out, starts):
             if char_mode:
                 starts[units] = n
                 units += 1
-            out[n] = byte
-            for k in range(1, width):
+            for k in range(width):
                 out[n + k] = data[i + k]
             n += width
             chars += 1
             i += width
             if i >= hi:
                 break
-            byte = data[i]
-            if byte < 0x80:
-                cp, width = np.int64(byte), 1
-            else:
-                cp, width = _code_point(data, i)
+            cp, width = _code_point(data, i)
             if not is_word[cp]:
                 break
     return n, units
