@@ -69,3 +69,21 @@ def test_sha1_path_equals_datasketch_defaults():
     reference.update_batch(grams)
     np.testing.assert_array_equal(sigs[0], reference.hashvalues)
     assert list(counts) == [len(grams), 0]
+
+
+def test_matching_signatures_from_raw_text_with_either_hash():
+    """``sign_matching`` signs what ``matching_text`` would give: the folded body, else the headline."""
+    from newsdedup.normalize import FurnitureStripper, clean, matching_text
+    from newsdedup.signing import murmur3_32, sign_matching
+
+    stripper = FurnitureStripper.from_config([], [])
+    titles, bodies = ["Ｈｅａｄｌｉｎｅ only", "Ignored headline"], ["", "The Kremlin URGED… both sides — to talk, again & again."]
+    cleaned = [clean(b, stripper, 30) for b in bodies]
+    for hash_name, hashfunc in (("sha1", None), ("murmur3", murmur3_32)):
+        sigs, counts = sign_matching(titles, [c.content for c in cleaned], "word", 3, 64, 5, hash_name, 30)
+        for title, c, sig, count in zip(titles, cleaned, sigs, counts):
+            grams = shingles(matching_text(title, c, 30), "word", 3)
+            reference = MinHash(num_perm=64, seed=5, **({"hashfunc": hashfunc} if hashfunc else {}))
+            reference.update_batch(grams)
+            np.testing.assert_array_equal(sig, reference.hashvalues)
+            assert count > 0
