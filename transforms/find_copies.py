@@ -26,6 +26,7 @@ from newsdedup import lsh
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 PARTITIONS = 32
+_PARTITION = np.min_scalar_type(PARTITIONS - 1)  # the dtype a partition number travels in
 
 
 def _id_hash(article_id: str) -> int:
@@ -95,7 +96,7 @@ def _route(block_a, rows_a, block_b, rows_b, names) -> Iterator:
                                                           rows_b[mine].astype(np.int32))))
     shown, where = _unique_pairs(np.r_[block_a, block_b] * width + np.r_[rows_a, rows_b], np.r_[to, to], PARTITIONS)
     for lo, hi in _runs(shown // width):
-        yield names[shown[lo] // width], ((shown[lo:hi] % width).astype(np.int32), where[lo:hi].astype(np.int8))
+        yield names[shown[lo] // width], ((shown[lo:hi] % width).astype(np.int32), where[lo:hi].astype(_PARTITION))
 
 
 class _Collide(CountingDoFn):
