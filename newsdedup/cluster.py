@@ -28,8 +28,8 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse import csgraph
 from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
+from scipy.sparse import csgraph
 from scipy.spatial.distance import squareform
 
 
