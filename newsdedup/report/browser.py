@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -127,6 +129,21 @@ def _devtools_url(profile: Path, process: subprocess.Popen, deadline: float) -> 
     raise BrowserError("chromium did not open its DevTools port")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """The browser, then whatever is left of its process group: renderer, GPU and crash-handler
+    processes can outlive it for a moment, writing to the profile being removed."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def check_page(html_file: Path, screenshot: Optional[Path] = None, width: int = 1280, height: int = 900,
                timeout: float = 60.0, chromium: Optional[str] = None) -> PageCheck:
     """Load ``html_file`` in a fresh headless Chromium profile, wait for the
@@ -135,9 +152,11 @@ def check_page(html_file: Path, screenshot: Optional[Path] = None, width: int = 
     if binary is None:
         raise BrowserError("chromium is not installed (Debian: apt-get install chromium; `make install` does it as root)")
     deadline = time.monotonic() + timeout
-    with tempfile.TemporaryDirectory(prefix="newsdedup-chromium-") as profile:
+    # A helper process still dying may write to the profile while it is removed: a leftover is no failure.
+    with tempfile.TemporaryDirectory(prefix="newsdedup-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                                    "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
         try:
             session = _Session(_devtools_url(Path(profile), process, deadline), timeout)
             try:
@@ -164,9 +183,4 @@ def check_page(html_file: Path, screenshot: Optional[Path] = None, width: int = 
             finally:
                 session.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
