@@ -57,6 +57,12 @@ def test_datelines_of_several_agencies():
         assert STRIPPER.strip(dateline + rest) == rest
 
 
+def test_a_dateline_place_is_two_to_sixty_characters():
+    for place, stripped in [("X", False), ("NY", True), ("A" * 60, True), ("A" * 61, False)]:
+        text = f"{place}(EFE).- Texto"
+        assert STRIPPER.strip(text) == ("Texto" if stripped else text), place
+
+
 def test_bare_date_lines_are_furniture():
     for line in ["March 01, 2008", "Wednesday, May 7, 2025", "7 de mayo de 2025", "miércoles, 7 de mayo de 2025"]:
         assert STRIPPER.strip(f"{line}\nThe story.") == "\nThe story."
