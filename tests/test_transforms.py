@@ -1,5 +1,6 @@
 """Each Beam stage on its own, with TestPipeline and assert_that."""
 
+import dataclasses
 import json
 
 import apache_beam as beam
@@ -23,7 +24,7 @@ from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
 from newsdedup.transforms.fingerprint import Fingerprint
-from newsdedup.transforms.group_copies import GroupCopies
+from newsdedup.transforms.group_copies import GroupCopies, build_group
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
 from newsdedup.transforms.write_tables import WriteTable
@@ -97,6 +98,17 @@ def test_group_copies_chooses_the_canonical():
             | GroupCopies(POLICY)
         assert_that(groups | beam.Map(lambda g: (g.canonical.article_id, [m.article_id for m, _ in g.members])),
                     equal_to([("b", ["a", "b"]), ("c", ["c"])]))
+
+
+def test_only_a_group_canonical_keeps_its_lead_and_names():
+    """Groups wait for the stories in the runner: members carry only what the output rows need."""
+    members = [dataclasses.replace(_member(i, BODY, source=s), entities=np.arange(3, dtype=np.uint64))
+               for i, s in (("a", "teleSUR"), ("b", "EFE"))]
+    group = build_group(members, POLICY)
+    assert group.canonical.embed_text == BODY and group.canonical.entities is not None
+    assert group.canonical.signature is None
+    assert [(m.article_id, m.title, m.embed_text, m.entities, m.signature) for m, _ in group.members] == \
+        [("a", "T a", "", None, None), ("b", "T b", "", None, None)]
 
 
 def test_cluster_and_assemble_stories():

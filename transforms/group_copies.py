@@ -14,10 +14,16 @@ from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
 def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
-    """The group, its canonical and who copied whom; signatures are used here and dropped."""
+    """The group, its canonical and who copied whom.
+
+    Signatures and edit profiles are used here and dropped; the lead and the
+    names only the canonical's are used (embedding, story clustering), so the
+    members keep what the output rows need. A runner holds every group until
+    stories are known, a million of them in a 1M-article archive.
+    """
     canonical = policy.choose(members)
     group_id = ids.copy_group_id(canonical.article_id)
-    scored = [(dataclasses.replace(m, signature=None), similarity(m, canonical))
+    scored = [(dataclasses.replace(m, signature=None, profile=None, embed_text="", entities=None), similarity(m, canonical))
               for m in sorted(members, key=lambda m: m.article_id)]
     dated = [m.published_at for m in members if m.published_at is not None]
     return CopyGroup(
