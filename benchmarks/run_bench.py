@@ -351,7 +351,7 @@ def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
     if at_1m and at_100k:
         what = "end to end" if whole else "copy path only"
         growth = at_1m["peak_rss_gb"] / at_100k["peak_rss_gb"]
-        verdict = yes(at_1m["peak_rss_gb"] <= 8 and growth < 10) + ("" if whole else " for the copy path; end to end at 1M not run")
+        verdict = yes(at_1m["peak_rss_gb"] <= 8 and growth < 10) + ("" if whole else " for the copy path; end to end at 1M is not in this run (see the notes)")
         rows.append((f"peak RSS at 1M ≤ 8 GB, sublinear ({what})",
                      f"{at_1m['peak_rss_gb']:.2f} GB; {growth:.1f}× the 100k figure ({at_100k['peak_rss_gb']:.2f} GB) for 10× the articles",
                      verdict))
