@@ -241,11 +241,10 @@ def main() -> None:
     print(f"wrote {args.output}")
 
 
-STAGE_ROWS = [  # results of earlier runs may lack a row, or have one no longer measured
+STAGE_ROWS = [  # results of earlier runs may lack a row
     ("read_docs_per_cpu_s", "decode JSON and validate (`parse_article`)"),
     ("strip_furniture_docs_per_cpu_s", "strip furniture (once per article)"),
     ("fold_and_sign_docs_per_cpu_s", "fold and sign (`signing.sign_matching`: NFKC, case-fold, words, shingles, MinHash)"),
-    ("normalise_docs_per_cpu_s", "normalise in Python (NFKC, case-fold, words)"),
     ("lead_docs_per_cpu_s", "headline + lead"),
     ("language_detect_docs_per_cpu_s", "language detection (only for articles without a language)"),
 ]
