@@ -4,9 +4,9 @@ Plain JSONL files are cut at line starts into ranges of about 16 MB, so one
 large file is parsed by every worker, not one, in pieces small enough that
 the workers finish together (64 MB cut the 100k benchmark's 206 MB file into
 four ranges, one of them small: its copy path took 16.5 s, against 15.1 s
-with 16 MB). Articles leave in lists, not
-one by one: a Python Beam job pays its overhead per element, and the copy
-path keeps its elements few until copy pairs are found.
+with 16 MB). Articles leave in lists, not one by one: a Python Beam job
+pays its overhead per element, and the copy path keeps its elements few
+until copy pairs are found.
 """
 
 from __future__ import annotations
