@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Sequence
 
-import numpy as np
-
 from newsdedup import ids
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.copies import first_by_language
@@ -15,20 +13,19 @@ from newsdedup.schema import carried_column, carried_value
 
 
 def assemble_story(
-    groups: Sequence[tuple[CopyGroup, np.ndarray]], policy: CanonicalPolicy
+    groups: Sequence[tuple[CopyGroup, float]], policy: CanonicalPolicy
 ) -> tuple[dict, list[dict]]:
-    """The story row and its article rows.
+    """The story row and its article rows, from ``(group, similarity to the lead group)``.
 
     The story canonical is chosen among the group canonicals with the same
-    policy; ``similarity_to_canonical`` is the cosine between an article's
-    group embedding and the canonical group's (1.0 inside that group).
+    policy (the lead group's); ``similarity_to_canonical`` is the cosine
+    between an article's group embedding and the lead group's
+    (``cluster.similarity_to_lead``).
     """
-    lead_group, lead_vector = min(groups, key=lambda gv: policy.key(gv[0].canonical))
-    canonical = lead_group.canonical
+    canonical = min((group.canonical for group, _ in groups), key=policy.key)
     story = ids.story_id(canonical.article_id)
     rows = []
-    for group, vector in groups:
-        similarity = 1.0 if group is lead_group else float(np.clip(np.dot(vector, lead_vector), -1.0, 1.0))
+    for group, similarity in groups:
         for member, jaccard in group.members:
             row = {
                 "article_id": member.article_id,

@@ -225,6 +225,32 @@ def _guarded_cut(tree: np.ndarray, n: int, cut: float, sets: Sequence[np.ndarray
     return labels
 
 
+def _seconds(times: Sequence[Optional[float]]) -> np.ndarray:
+    return np.array([np.nan if x is None else float(x) for x in times])
+
+
+def time_order(keys: Sequence[str], times: Sequence[Optional[float]]) -> np.ndarray:
+    """The order ``cluster_stories`` works in: by time, undated last, ties by key.
+
+    Items handed over in this order are used in place, which spares a copy of
+    the vectors (1.2 GB for the copy groups of a million articles).
+    """
+    t = _seconds(times)
+    undated = np.isnan(t)
+    return np.array(sorted(range(len(keys)), key=lambda i: (undated[i], 0.0 if undated[i] else t[i], keys[i])),
+                    dtype=np.int64)
+
+
+def similarity_to_lead(stories: Sequence[str], ranks: Sequence[tuple], vectors: np.ndarray) -> list[float]:
+    """Each item's embedding cosine to its story's lead, the item of smallest rank (1.0 for the lead)."""
+    lead: dict[str, int] = {}
+    for i, (story, rank) in enumerate(zip(stories, ranks)):
+        if story not in lead or rank < ranks[lead[story]]:
+            lead[story] = i
+    return [1.0 if lead[story] == i else float(np.clip(np.dot(vectors[i], vectors[lead[story]]), -1.0, 1.0))
+            for i, story in enumerate(stories)]
+
+
 def cluster_stories(
     keys: Sequence[str],
     times: Sequence[Optional[float]],
@@ -253,12 +279,13 @@ def cluster_stories(
         raise ValueError("keys, times, vectors and entities must have the same length")
     if not keys:
         return {}
-    t_raw = np.array([np.nan if x is None else float(x) for x in times])
-    order = sorted(range(len(keys)), key=lambda i: (np.isnan(t_raw[i]), 0.0 if np.isnan(t_raw[i]) else t_raw[i], keys[i]))
-    t = t_raw[order]
-    sim = _Similarity(np.asarray(vectors, dtype=np.float32)[order],
-                      None if entities is None else [entities[i] for i in order], entity_weight)
-    sorted_keys = [keys[i] for i in order]
+    order, t = time_order(keys, times), _seconds(times)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    sorted_keys = list(keys)
+    if not np.array_equal(order, np.arange(len(keys))):  # in order already: no copy of the vectors
+        sorted_keys, t, vectors = [keys[i] for i in order], t[order], vectors[order]
+        entities = None if entities is None else [entities[i] for i in order]
+    sim = _Similarity(vectors, entities, entity_weight)
     floor = threshold if min_cosine is None else min_cosine
 
     story = {k: k for k in sorted_keys}

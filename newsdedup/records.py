@@ -228,3 +228,19 @@ class CopyGroup:
     members: tuple[tuple[Member, float], ...]  # (member, estimated Jaccard to the canonical), by id
     published_at: Optional[int]  # earliest known publication in the group
     copies: tuple = ()  # newsdedup.copies.Copy: who copied whom, by copy id
+
+
+@dataclass(frozen=True)
+class EmbeddedGroups:
+    """Copy groups with their embeddings, one RunInference chunk per record.
+
+    Story clustering gathers every group in one worker: a record of arrays
+    per chunk, rather than a tuple per group, keeps that worker's copy of
+    them close to the size of the vectors themselves.
+    """
+
+    keys: tuple[str, ...]  # copy_group_id
+    published_at: tuple[Optional[int], ...]  # the group's earliest, microseconds
+    entities: tuple[Optional[np.ndarray], ...]  # the canonical's, entities.entity_hashes
+    ranks: tuple[tuple, ...]  # the canonical's CanonicalPolicy.key: a story's lead is its smallest
+    vectors: np.ndarray = field(compare=False)  # (len(keys), dim) float32, L2-normalised

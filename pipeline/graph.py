@@ -51,7 +51,7 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
-    stories = groups | "EmbedGroups" >> EmbedGroups(config.stories) | "ClusterStories" >> ClusterStories(config.stories)
+    stories = groups | "EmbedGroups" >> EmbedGroups(config.stories, policy) | "ClusterStories" >> ClusterStories(config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
     rejects = (*read_rejects, signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 

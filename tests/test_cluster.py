@@ -1,6 +1,6 @@
 import numpy as np
 
-from newsdedup.cluster import cluster_stories
+from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
 
 HOUR = 3600.0
 
@@ -49,8 +49,21 @@ def test_input_order_does_not_matter():
     first = cluster_stories(keys, times, vectors, 0.9, 72 * HOUR)
     perm = rng.permutation(20)
     second = cluster_stories([keys[i] for i in perm], [times[i] for i in perm], vectors[perm], 0.9, 72 * HOUR)
-    assert first == second
+    order = time_order(keys, times)
+    in_order = cluster_stories([keys[i] for i in order], [times[i] for i in order], vectors[order], 0.9, 72 * HOUR)
+    assert first == second == in_order
     assert len(set(first.values())) == 5
+
+
+def test_time_order_puts_undated_last_and_breaks_ties_by_key():
+    assert time_order(["d", "c", "b", "a"], [None, 5.0, 1.0, 5.0]).tolist() == [2, 3, 1, 0]
+
+
+def test_similarity_to_lead_is_the_cosine_to_the_smallest_rank_of_the_story():
+    vectors = _unit([1, 0], [0.6, 0.8], [0, 1], [1, 1])
+    similarity = similarity_to_lead(["s", "s", "t", "s"], [(2, "x"), (1, "y"), (0, "z"), (3, "w")], vectors)
+    assert similarity[1] == similarity[2] == 1.0  # the leads of s and t
+    assert np.allclose(similarity, [0.6, 1.0, 1.0, (0.6 + 0.8) / np.sqrt(2)])
 
 
 def test_many_items_cross_blocks():

@@ -16,7 +16,7 @@ from newsdedup.signing import sign_texts
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.pipeline.config import Config, CopiesConfig
 from newsdedup.normalize import Cleaned
-from newsdedup.records import Article, CopyGroup, Member, Reject, Signed
+from newsdedup.records import Article, CopyGroup, EmbeddedGroups, Member, Reject, Signed
 from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
@@ -117,10 +117,13 @@ def test_cluster_and_assemble_stories():
         return CopyGroup(f"cg-{gid}", m, ((m, 1.0),), ts)
 
     groups = [group("a", "Outlet", 0), group("b", "EFE", 10), group("c", "AP", 0)]
-    vectors = [((f"cg-{k}", ts, None), np.array(v, np.float32)) for k, ts, v in
-               [("a", 0, [1, 0]), ("b", 10, [0.995, 0.0999]), ("c", 0, [0, 1])]]
+    vectors = {"a": [1, 0], "b": [0.995, 0.0999], "c": [0, 1]}
+    chunks = [EmbeddedGroups(tuple(f"cg-{g.canonical.article_id}" for g in part), tuple(g.published_at for g in part),
+                             (None,) * len(part), tuple(POLICY.key(g.canonical) for g in part),
+                             np.array([vectors[g.canonical.article_id] for g in part], np.float32))
+              for part in (groups[:2], groups[2:])]
     with TestPipeline() as p:
-        stories = p | "V" >> beam.Create(vectors) | ClusterStories(Config().stories)
+        stories = p | "V" >> beam.Create(chunks) | ClusterStories(Config().stories)
         rows = {"groups": p | "G" >> beam.Create(groups), "stories": stories} | AssembleStories(POLICY)
         assert_that(rows.stories | beam.Map(lambda s: (s["canonical_article_id"], s["article_count"])),
                     equal_to([("b", 2), ("c", 1)]), label="stories")

@@ -13,8 +13,8 @@ from newsdedup.transforms.counting import CountingDoFn, StageCounter
 def _by_story(item):
     _, joined = item
     (group,) = joined["group"]
-    ((story_key, vector),) = joined["story"]
-    yield story_key, (group, vector)
+    ((story_key, similarity),) = joined["story"]
+    yield story_key, (group, similarity)
 
 
 class _Assemble(CountingDoFn):
@@ -31,7 +31,7 @@ class _Assemble(CountingDoFn):
 
 
 class AssembleStories(beam.PTransform):
-    """``{"groups": CopyGroup, "stories": (copy_group_id, (story_key, vector))}`` ->
+    """``{"groups": CopyGroup, "stories": (copy_group_id, (story_key, similarity))}`` ->
     article rows (main) and story rows (``stories``)."""
 
     def __init__(self, policy: CanonicalPolicy):

@@ -2,7 +2,9 @@
 
 All group embeddings meet in one worker (384 floats and the canonical's
 entity hashes per copy group, not per article): clustering needs to see
-every candidate neighbour, and entity IDF is counted over all groups.
+every candidate neighbour, and entity IDF is counted over all groups. They
+arrive as EmbedGroups' chunks and are laid out once, in clustering order,
+so the worker holds the vectors about twice (the chunks and that array).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from newsdedup.cluster import cluster_stories
+from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
@@ -21,30 +23,39 @@ class _Cluster(CountingDoFn):
         self.stories = StageCounter("stories")
 
     def process(self, item):
-        entries = sorted(item[1], key=lambda e: e[0][0])
-        keys = [cgid for (cgid, _, _), _ in entries]
-        times = [None if ts is None else ts / 1e6 for (_, ts, _), _ in entries]
-        entities = [np.zeros(0, np.uint64) if ents is None else ents for (_, _, ents), _ in entries]
-        vectors = np.stack([vec for _, vec in entries]) if entries else np.zeros((0, 1), np.float32)
+        chunks = list(item[1])
+        keys = [key for c in chunks for key in c.keys]
+        times = [None if ts is None else ts / 1e6 for c in chunks for ts in c.published_at]
+        order = time_order(keys, times)
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order))
+        vectors = np.empty((len(keys), chunks[0].vectors.shape[1]), np.float32)
+        start = 0
+        for c in chunks:
+            vectors[position[start : start + len(c.keys)]] = c.vectors
+            start += len(c.keys)
+        entities = [np.zeros(0, np.uint64) if e is None else e for c in chunks for e in c.entities]
+        ranks = [rank for c in chunks for rank in c.ranks]
+        keys, times, entities, ranks = ([values[i] for i in order] for values in (keys, times, entities, ranks))
         cfg = self._cfg
         story_of = cluster_stories(keys, times, vectors, cfg.threshold, self._window, entities, cfg.entity_weight,
                                    cfg.min_cosine, cfg.name_guard)
-        self.stories.inc(len(set(story_of.values())))
-        for key, (_, vector) in zip(keys, entries):
-            yield key, (story_of[key], vector)
+        stories = [story_of[key] for key in keys]
+        self.stories.inc(len(set(stories)))
+        yield from zip(keys, zip(stories, similarity_to_lead(stories, ranks, vectors)))
 
 
 class ClusterStories(beam.PTransform):
-    """``((copy_group_id, published_at, entities), embedding)`` -> ``(copy_group_id, (story_key, embedding))``."""
+    """``EmbeddedGroups`` -> ``(copy_group_id, (story_key, similarity to the story's lead group))``."""
 
     def __init__(self, stories_config):
         super().__init__()
         self._cfg = stories_config
 
-    def expand(self, vectors):
+    def expand(self, chunks):
         return (
-            vectors
-            | "OneKey" >> beam.Map(lambda kv: (None, kv))
+            chunks
+            | "OneKey" >> beam.Map(lambda chunk: (None, chunk))
             | "All" >> beam.GroupByKey()
             | "Cluster" >> beam.ParDo(_Cluster(self._cfg))
         )

@@ -17,7 +17,9 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
+from newsdedup.canonical import CanonicalPolicy
 from newsdedup.embedding.model import load_model
+from newsdedup.records import EmbeddedGroups
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 BUCKETS = 64
@@ -72,34 +74,36 @@ def _chunks(item, batch_size: int):
         yield tuple(ordered[start : start + batch_size])
 
 
-class _Unbatch(CountingDoFn):
+class _Collect(CountingDoFn):
     def __init__(self):
         self.embedded = StageCounter("groups_embedded")
 
     def process(self, result: PredictionResult):
         self.embedded.inc(len(result.example))
-        for (key, _), vector in zip(result.example, result.inference):
-            yield key, vector
+        keys, published_at, entities, ranks = zip(*(key for key, _ in result.example))
+        yield EmbeddedGroups(keys, published_at, entities, ranks, result.inference)
 
 
 class EmbedGroups(beam.PTransform):
-    """``CopyGroup`` -> ``((copy_group_id, published_at, entities), embedding)`` of its canonical's lead."""
+    """``CopyGroup`` -> ``EmbeddedGroups``: its canonical's lead embedded, a chunk of groups per record."""
 
-    def __init__(self, stories_config):
+    def __init__(self, stories_config, policy: CanonicalPolicy):
         super().__init__()
         cfg = stories_config
+        self._policy = policy
         self._batch_size = cfg.batch_size
         self._handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix,
                                                    cfg.backend, cfg.threads)
 
     def expand(self, groups):
-        batch_size = self._batch_size
+        batch_size, rank = self._batch_size, self._policy.key
         return (
             groups
             | "Bucket" >> beam.Map(lambda g: (zlib.crc32(g.copy_group_id.encode()) % BUCKETS,
-                                              ((g.copy_group_id, g.published_at, g.canonical.entities), g.canonical.embed_text)))
+                                              ((g.copy_group_id, g.published_at, g.canonical.entities, rank(g.canonical)),
+                                               g.canonical.embed_text)))
             | "Gather" >> beam.GroupByKey()
             | "Chunk" >> beam.FlatMap(_chunks, batch_size)
             | "Infer" >> RunInference(self._handler)
-            | "Unbatch" >> beam.ParDo(_Unbatch())
+            | "Collect" >> beam.ParDo(_Collect())
         )
