@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 import apache_beam as beam
+from apache_beam.pvalue import AsDict, TaggedOutput
 
 from newsdedup import ids
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.copies import similarity, trace_copies
 from newsdedup.records import CopyGroup, Member
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+
+_LINKED = "linked"
 
 
 def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
@@ -35,6 +38,22 @@ def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
     )
 
 
+class _Route(CountingDoFn):
+    """An article no pair names is a group of one at once; the others go to their root."""
+
+    def __init__(self, policy: CanonicalPolicy):
+        self._policy = policy
+        self.groups = StageCounter("copy_groups")
+
+    def process(self, member: Member, roots: dict):
+        root = roots.get(member.article_id)
+        if root is None:
+            self.groups.inc()
+            yield build_group([member], self._policy)
+        else:
+            yield TaggedOutput(_LINKED, (root, member))
+
+
 class _BuildGroup(CountingDoFn):
     def __init__(self, policy: CanonicalPolicy):
         self._policy = policy
@@ -45,17 +64,15 @@ class _BuildGroup(CountingDoFn):
         yield build_group(list(item[1]), self._policy)
 
 
-def _by_root(item):
-    article_id, joined = item
-    roots = list(joined["root"])
-    for member in joined["member"]:
-        yield (roots[0] if roots else article_id), member
-
-
 class GroupCopies(beam.PTransform):
     """``{"members": Member, "roots": (article_id, root)}`` -> ``CopyGroup``.
 
     Articles without a copy form a group of one, so every article has a group.
+    The roots (one per article that has a copy) reach the members as a side
+    input, so only members of shared groups cross a shuffle. A join would
+    shuffle every member, and a runner like DirectRunner holds each shuffle
+    whole: the members of a 1M-article archive three times over (the join's
+    inputs, the join, the gathering by root), 2 KB each.
     """
 
     def __init__(self, policy: CanonicalPolicy):
@@ -63,13 +80,7 @@ class GroupCopies(beam.PTransform):
         self._policy = policy
 
     def expand(self, inputs):
-        return (
-            {
-                "member": inputs["members"] | "ById" >> beam.Map(lambda m: (m.article_id, m)),
-                "root": inputs["roots"],
-            }
-            | "Join" >> beam.CoGroupByKey()
-            | "ByRoot" >> beam.FlatMap(_by_root)
-            | "Gather" >> beam.GroupByKey()
-            | "Canonical" >> beam.ParDo(_BuildGroup(self._policy))
-        )
+        routed = inputs["members"] | "Route" >> beam.ParDo(_Route(self._policy), AsDict(inputs["roots"])).with_outputs(
+            _LINKED, main="alone")
+        shared = routed[_LINKED] | "Gather" >> beam.GroupByKey() | "Canonical" >> beam.ParDo(_BuildGroup(self._policy))
+        return (routed.alone, shared) | "AllGroups" >> beam.Flatten()
