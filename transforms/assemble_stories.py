@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.pvalue import TaggedOutput
+from apache_beam.pvalue import AsDict, TaggedOutput
 
 from newsdedup.assemble import assemble_story
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
 
-def _by_story(item):
-    _, joined = item
-    (group,) = joined["group"]
-    ((story_key, similarity),) = joined["story"]
-    yield story_key, (group, similarity)
+def _by_story(group, stories: dict):
+    story_key, similarity = stories[group.copy_group_id]
+    return story_key, (group, similarity)
 
 
 class _Assemble(CountingDoFn):
@@ -32,7 +30,12 @@ class _Assemble(CountingDoFn):
 
 class AssembleStories(beam.PTransform):
     """``{"groups": CopyGroup, "stories": (copy_group_id, (story_key, similarity))}`` ->
-    article rows (main) and story rows (``stories``)."""
+    article rows (main) and story rows (``stories``).
+
+    Each group finds its story in a side input (two short strings and a
+    float per group) rather than by a join, which would hold every group in
+    a runner like DirectRunner twice more.
+    """
 
     def __init__(self, policy: CanonicalPolicy):
         super().__init__()
@@ -40,12 +43,8 @@ class AssembleStories(beam.PTransform):
 
     def expand(self, inputs):
         return (
-            {
-                "group": inputs["groups"] | "ById" >> beam.Map(lambda g: (g.copy_group_id, g)),
-                "story": inputs["stories"],
-            }
-            | "Join" >> beam.CoGroupByKey()
-            | "ByStory" >> beam.FlatMap(_by_story)
+            inputs["groups"]
+            | "ByStory" >> beam.Map(_by_story, AsDict(inputs["stories"]))
             | "Gather" >> beam.GroupByKey()
             | "Rows" >> beam.ParDo(_Assemble(self._policy)).with_outputs("stories", main="articles")
         )
