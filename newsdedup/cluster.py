@@ -123,19 +123,31 @@ def _no_edges() -> Edges:
 
 
 def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, Edges]]:
-    """Connected components of the graph on ``nodes`` (sorted) with their edges, by smallest node."""
+    """Connected components of the graph on ``nodes`` (sorted) with their edges, by smallest node.
+
+    The edges are reordered by component once and handed out as slices of
+    that copy; the caller should pass its only reference, since a dense
+    archive has tens of millions of edges and they are released here.
+    """
     a, b, s = edges
-    local_a, local_b = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
-    graph = sparse.coo_matrix((np.ones(len(a), np.int8), (local_a, local_b)), shape=(len(nodes), len(nodes)))
+    del edges
+    n = len(nodes)
+    numbered = n == 0 or (nodes[0] == 0 and nodes[-1] == n - 1)  # sorted and unique: already 0..n-1
+    local_a = a if numbered else np.searchsorted(nodes, a).astype(np.int32)
+    local_b = b if numbered else np.searchsorted(nodes, b).astype(np.int32)
+    graph = sparse.coo_matrix((np.ones(len(a), np.int8), (local_a, local_b)), shape=(n, n))
     count, labels = csgraph.connected_components(graph, directed=False)  # labelled in order of smallest node
+    del graph, local_b
     node_order = np.argsort(labels, kind="stable")
     node_cuts = np.searchsorted(labels[node_order], np.arange(count + 1))
-    edge_labels = labels[local_a]
-    edge_order = np.argsort(edge_labels, kind="stable")
-    edge_cuts = np.searchsorted(edge_labels[edge_order], np.arange(count + 1))
+    edge_order = np.argsort(labels[local_a], kind="stable")
+    edge_cuts = np.searchsorted(labels[local_a[edge_order]], np.arange(count + 1))
+    del local_a
+    a, b, s = a[edge_order], b[edge_order], s[edge_order]
+    del edge_order
     for c in range(count):
-        mine = edge_order[edge_cuts[c] : edge_cuts[c + 1]]
-        yield nodes[node_order[node_cuts[c] : node_cuts[c + 1]]], (a[mine], b[mine], s[mine])
+        lo, hi = edge_cuts[c], edge_cuts[c + 1]
+        yield nodes[node_order[node_cuts[c] : node_cuts[c + 1]]], (a[lo:hi], b[lo:hi], s[lo:hi])
 
 
 def _bounded(nodes: np.ndarray, edges: Edges, threshold: float, limit: int) -> Iterator[np.ndarray]:
@@ -289,8 +301,7 @@ def cluster_stories(
     floor = threshold if min_cosine is None else min_cosine
 
     story = {k: k for k in sorted_keys}
-    edges = _candidate_edges(t, sim, threshold, floor, window_seconds)
-    for component, inner in _components(np.arange(len(keys)), edges):
+    for component, inner in _components(np.arange(len(keys)), _candidate_edges(t, sim, threshold, floor, window_seconds)):
         if len(component) == 1:
             continue
         for piece in _bounded(component, inner, threshold, max_component):
