@@ -140,9 +140,11 @@ def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, E
     del graph, local_b
     node_order = np.argsort(labels, kind="stable")
     node_cuts = np.searchsorted(labels[node_order], np.arange(count + 1))
-    edge_order = np.argsort(labels[local_a], kind="stable")
-    edge_cuts = np.searchsorted(labels[local_a[edge_order]], np.arange(count + 1))
+    edge_labels = labels[local_a]
     del local_a
+    edge_order = np.argsort(edge_labels, kind="stable")
+    edge_cuts = np.searchsorted(edge_labels[edge_order], np.arange(count + 1))
+    del edge_labels
     a, b, s = a[edge_order], b[edge_order], s[edge_order]
     del edge_order
     for c in range(count):
@@ -247,7 +249,10 @@ def time_order(keys: Sequence[str], times: Sequence[Optional[float]]) -> np.ndar
     Items handed over in this order are used in place, which spares a copy of
     the vectors (1.2 GB for the copy groups of a million articles).
     """
-    t = _seconds(times)
+    return _order(keys, _seconds(times))
+
+
+def _order(keys: Sequence[str], t: np.ndarray) -> np.ndarray:
     undated = np.isnan(t)
     return np.array(sorted(range(len(keys)), key=lambda i: (undated[i], 0.0 if undated[i] else t[i], keys[i])),
                     dtype=np.int64)
@@ -291,7 +296,8 @@ def cluster_stories(
         raise ValueError("keys, times, vectors and entities must have the same length")
     if not keys:
         return {}
-    order, t = time_order(keys, times), _seconds(times)
+    t = _seconds(times)
+    order = _order(keys, t)
     vectors = np.asarray(vectors, dtype=np.float32)
     sorted_keys = list(keys)
     if not np.array_equal(order, np.arange(len(keys))):  # in order already: no copy of the vectors
