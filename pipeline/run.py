@@ -37,6 +37,7 @@ from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_mode
 from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
+from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
 from newsdedup.pipeline.graph import build
 from newsdedup.pipeline.options import pipeline_options
 
@@ -309,6 +310,7 @@ def run(
     metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
                 "versions": _versions()}
 
+    send_stage_inputs_whole()  # else DirectRunner drops elements of large stage inputs
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build(pipeline, files, config, staging, metadata)
