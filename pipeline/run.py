@@ -281,11 +281,21 @@ class _ProgressPrinter:
             self._stream.flush()
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+# What a worker logs when a stage's input to it is over gRPC's 2 GB message limit (see data_plane_fix).
+_OVERSIZED_INPUT = "Error parsing message with type 'org.apache.beam.model.fn_execution.v1.Elements.Data'"
+
+
+def failure_report(err: Exception, log: Path, lines: int = 30) -> str:
+    """The error's first line, a hint when the log shows a known cause, and the end of the log."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = log.read_text(errors="replace")
     except OSError:
-        return ""
+        text = ""
+    first = str(err).splitlines()[0] if str(err) else ""
+    hint = ("\nA stage's input to one worker was over gRPC's 2 GB message limit: run with more workers "
+            "(--direct_num_workers) or on a distributed runner (configs/)." if _OVERSIZED_INPUT in text else "")
+    tail = "\n".join(text.splitlines()[-lines:])
+    return f"the pipeline failed: {err.__class__.__name__}: {first}{hint}\n--- last lines of {log} ---\n{tail}"
 
 
 def run(
@@ -336,8 +346,7 @@ def run(
                 printer.close()
     except Exception as err:
         logging.getLogger(__name__).debug("pipeline failed", exc_info=True)
-        raise PipelineFailed(f"the pipeline failed: {err.__class__.__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-                             f"\n--- last lines of {log} ---\n{_tail(log)}") from err
+        raise PipelineFailed(failure_report(err, log)) from err
     elapsed = time.monotonic() - started
 
     counters = _counters(result)
