@@ -292,8 +292,9 @@ def failure_report(err: Exception, log: Path, lines: int = 30) -> str:
     except OSError:
         text = ""
     first = str(err).splitlines()[0] if str(err) else ""
-    hint = ("\nA stage's input to one worker was over gRPC's 2 GB message limit: run with more workers "
-            "(--direct_num_workers) or on a distributed runner (configs/)." if _OVERSIZED_INPUT in text else "")
+    hint = ("\nA stage's input to one worker was over gRPC's 2 GB message limit: run on a distributed runner "
+            "(configs/). More workers (--direct_num_workers) help only stages whose input is split among them; "
+            "story clustering sees every copy group in one worker." if _OVERSIZED_INPUT in text else "")
     tail = "\n".join(text.splitlines()[-lines:])
     return f"the pipeline failed: {err.__class__.__name__}: {first}{hint}\n--- last lines of {log} ---\n{tail}"
 
