@@ -12,29 +12,25 @@ CHUNK = b"x" * 100_000
 WRITES = 12
 
 
-def _sent_by_runner(write) -> list:
-    """The data messages the runner's data plane, built as ``GrpcServer`` builds it, sends for one input."""
+def _sent_by_runner_for_a_slow_input() -> list:
+    """The data messages the runner's data plane, built as ``GrpcServer`` builds it, sends for one input
+    written over 1.2 s, longer than the 1 s period of Beam's flush timer."""
     servicer = data_plane.BeamFnDataServicer(worker_handlers.DATA_BUFFER_TIME_LIMIT_MS)
     channel = servicer.get_conn_by_worker_id("worker")
     stream = channel.output_stream("bundle_1", "read")
-    write(stream)
+    for _ in range(WRITES):
+        stream.write(CHUNK)
+        time.sleep(0.1)
     stream.close()
     channel.close()
     return [data for elements in channel._write_outputs() for data in elements.data]
 
 
-def _write_slowly(stream) -> None:
-    for _ in range(WRITES):  # 1.2 s in all, longer than the 1 s period of Beam's flush timer
-        stream.write(CHUNK)
-        time.sleep(0.1)
-
-
 def test_a_stage_input_leaves_whole_however_long_it_takes_to_write():
     send_stage_inputs_whole()
-    sent = _sent_by_runner(_write_slowly)
+    sent = _sent_by_runner_for_a_slow_input()
     assert [len(data.data) for data in sent] == [WRITES * len(CHUNK), 0]
     assert sent[-1].is_last
-
 
 
 # Lines a 2.2 GB stage input to one worker logged (benchmarks/directrunner_loss.py 100 11000 2000
