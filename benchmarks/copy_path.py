@@ -17,6 +17,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from datasketch import MinHash, MinHashLSH
 
+from newsdedup.memory import keep_releasing_freed_memory
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
@@ -92,6 +93,7 @@ def main() -> None:
                                f"--direct_num_workers={args.workers}", "--default_sdk_harness_log_level=WARNING"])
     build = {"ours": ours, "described": lambda p, f, c: ours(p, f, c, described=True), "baseline": baseline}[args.job]
     send_stage_inputs_whole()
+    keep_releasing_freed_memory()  # as newsdedup run does
     started = time.perf_counter()
     with beam.Pipeline(options=options) as p:
         build(p, args.files, Config())

@@ -32,7 +32,7 @@ from apache_beam.metrics import monitoring_infos
 from apache_beam.runners.runner import PipelineState
 
 import newsdedup
-from newsdedup import lsh, progress
+from newsdedup import lsh, memory, progress
 from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_model
 from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
@@ -322,6 +322,7 @@ def run(
                 "versions": _versions()}
 
     send_stage_inputs_whole()  # else DirectRunner drops elements of large stage inputs
+    memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
     build(pipeline, files, config, staging, metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from newsdedup import progress
+from newsdedup import memory, progress
 
 NAMESPACE = "newsdedup"
 
@@ -21,7 +21,14 @@ class StageCounter:
 
 
 class CountingDoFn(beam.DoFn):
-    """A DoFn whose progress counts are logged at the end of every bundle."""
+    """A DoFn whose progress counts are logged at the end of every bundle.
+
+    Its setup also has the worker process hand freed memory back to the OS
+    (``memory.keep_releasing_freed_memory``), once per process.
+    """
+
+    def setup(self):
+        memory.keep_releasing_freed_memory()
 
     def finish_bundle(self):
         progress.flush()

@@ -22,6 +22,7 @@ class _Describe(CountingDoFn):
         self.failed = StageCounter("processing_errors")
 
     def setup(self) -> None:
+        super().setup()
         self._credit = normalize.credit_pattern(self._config.normalize.agencies)
 
     def process(self, batch: list[Signed]):

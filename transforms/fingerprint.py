@@ -32,6 +32,7 @@ class _Fingerprint(CountingDoFn):
         self.failed = StageCounter("processing_errors")
 
     def setup(self) -> None:
+        super().setup()
         norm = self._config.normalize
         self._stripper = normalize.FurnitureStripper.from_config(norm.furniture_patterns, norm.agencies)
 
