@@ -296,7 +296,7 @@ def render(results: dict, sizes: list[int]) -> str:
         rate = lambda job: f"{cp[job]['docs_per_s']:,.0f}" if job in cp else "not run"  # noqa: E731
         rss = " / ".join(f"{cp[job]['peak_rss_gb']:.2f}" if job in cp else "–" for job in ("ours", "described", "baseline"))
         speedup = f"{cp['speedup']:.1f}×" if "speedup" in cp else "–"
-        lines.append(f"| {size:,} | {rate('ours')} | {rate('described')} | {rate('baseline')} | {speedup} | {rss} GB |")
+        lines.append(f"| {size:,} | {rate('ours')} | {rate('described')} | {rate('baseline')} | {speedup} | {rss} GiB |")
     lines += ["", "Rates use the pipeline's own time (from building the job to its end, worker start-up included); "
               "peak RSS is the whole process tree (launcher, runner, workers), sampled every 0.5 s. "
               "\"+ story features\" adds Describe (language, lead, names and numbers, copy profile), which the full pipeline "
@@ -308,7 +308,7 @@ def render(results: dict, sizes: list[int]) -> str:
         e = results["sizes"][str(size)]
         e2e = e["end_to_end"]
         lines.append(f"| {size:,} | {e['originals']:,} | {e2e['counts']['copy_groups']:,} | {e2e['counts']['stories']:,} | "
-                     f"{e2e['wall_s'] / 60:.1f} min | {e2e['cpu_s']:,.0f} | {size / e2e['wall_s']:,.0f} | {e2e['peak_rss_gb']:.2f} GB |")
+                     f"{e2e['wall_s'] / 60:.1f} min | {e2e['cpu_s']:,.0f} | {size / e2e['wall_s']:,.0f} | {e2e['peak_rss_gb']:.2f} GiB |")
     for size in (s for s in sizes if results["sizes"][str(s)].get("end_to_end", {}).get("stage_seconds")):
         e2e = results["sizes"][str(size)]["end_to_end"]
         lines += ["", f"Where the {size:,}-article run spent its time: seconds per stage in the workers, from the "
@@ -350,9 +350,9 @@ def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
     if at_1m and at_100k:
         what = "end to end" if whole else "copy path only"
         growth = at_1m["peak_rss_gb"] / at_100k["peak_rss_gb"]
-        verdict = yes(at_1m["peak_rss_gb"] <= 8 and growth < 10) + ("" if whole else " for the copy path; end to end at 1M is not in this run (see the notes)")
+        verdict = yes(at_1m["peak_rss_gb"] <= 8e9 / 2**30 and growth < 10) + ("" if whole else " for the copy path; end to end at 1M is not in this run (see the notes)")
         rows.append((f"peak RSS at 1M ≤ 8 GB, sublinear ({what})",
-                     f"{at_1m['peak_rss_gb']:.2f} GB; {growth:.1f}× the 100k figure ({at_100k['peak_rss_gb']:.2f} GB) for 10× the articles",
+                     f"{at_1m['peak_rss_gb']:.2f} GiB; {growth:.1f}× the 100k figure ({at_100k['peak_rss_gb']:.2f} GiB) for 10× the articles",
                      verdict))
     return ["## Targets", "", "| target | this run | met? |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows] + [""]
 

@@ -3,8 +3,8 @@
 glibc's malloc keeps the memory Python frees in its arenas for reuse. A
 DirectRunner job frees a stage's data in bulk and then moves on to stages that
 allocate differently, so its processes kept most of their peaks: at 1M articles
-the runner process sat at 7.1 GB while embedding, and ``malloc_trim(0)``, called
-into it from a debugger, returned 3.6 GB of that. The runner's and the
+the runner process sat at 7.1 GiB while embedding, and ``malloc_trim(0)``, called
+into it from a debugger, returned 3.8 GiB of that. The runner's and the
 workers' peaks add up, so what each keeps from an earlier stage counts
 against a later stage's peak: releasing every 2 s took the 1M job's process
 tree from 16.6 to 12.6 GiB at its peak, in no more time (benchmarks/notes.md).
