@@ -29,11 +29,15 @@ before = rss()
 """
 
 
-def _run(body: str) -> list[str]:
-    code = _FRAGMENTED_HEAP + textwrap.dedent(body)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+def _python(code: str, timeout: float) -> list[str]:
+    """What a fresh interpreter prints running ``code``, split into words."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
+
+
+def _run(body: str) -> list[str]:
+    return _python(_FRAGMENTED_HEAP + textwrap.dedent(body), timeout=60)
 
 
 def test_release_returns_the_free_pages():
@@ -76,8 +80,7 @@ def test_counting_dofns_start_it_in_their_worker(module, name, args):
         {name}({args}).setup()
         print(sum(t.name == "newsdedup-malloc-trim" for t in threading.enumerate()))
     """
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
-    assert done.stdout.split()[-1:] == ["1"], done.stderr
+    assert _python(textwrap.dedent(code), timeout=120)[-1:] == ["1"]
 
 
 def test_the_launcher_starts_it_before_the_job(monkeypatch, tmp_path, model_name):
