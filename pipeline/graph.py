@@ -6,6 +6,7 @@ from functools import partial
 from typing import Sequence
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 
 from newsdedup.assemble import copy_rows, reject_row
 from newsdedup.canonical import CanonicalPolicy
@@ -41,8 +42,13 @@ def CarriedFields(members):  # noqa: N802 - a PTransform
     )
 
 
+def scratch_directory(directory: str) -> str:
+    """Where stages leave files for later stages (the group vectors); removed before the output is committed."""
+    return FileSystems.join(directory, "_scratch")
+
+
 def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str, metadata: dict) -> None:
-    """Add the whole job to ``p``; tables land under ``directory``."""
+    """Add the whole job to ``p``; tables land under ``directory``, scratch files under ``scratch_directory``."""
     policy = CanonicalPolicy(config.canonical.source_priority)
     ranges = p | "SplitFiles" >> SplitFiles(files)
     articles, read_rejects = read_unique_articles(ranges)
@@ -51,7 +57,9 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
-    stories = groups | "EmbedGroups" >> EmbedGroups(config.stories, policy) | "ClusterStories" >> ClusterStories(config.stories)
+    vectors = FileSystems.join(scratch_directory(directory), "vectors")
+    stories = groups | "EmbedGroups" >> EmbedGroups(config.stories, policy, vectors) | "ClusterStories" >> ClusterStories(
+        config.stories)
     rows = {"groups": groups, "stories": stories} | "AssembleStories" >> AssembleStories(policy)
     rejects = (*read_rejects, signed.rejects, described.rejects) | "AllRejects" >> beam.Flatten() | "RejectRows" >> beam.Map(reject_row)
 

@@ -38,7 +38,7 @@ from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
-from newsdedup.pipeline.graph import build
+from newsdedup.pipeline.graph import build, scratch_directory
 from newsdedup.pipeline.options import pipeline_options
 
 MANIFEST = "manifest.json"
@@ -376,5 +376,6 @@ def run(
         _write_text(FileSystems.join(staging, LOG), log.read_text(errors="replace"))
         log.unlink()
     _write_text(FileSystems.join(staging, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    _remove(scratch_directory(staging))
     _commit(staging, output)
     return RunResult(output, manifest)

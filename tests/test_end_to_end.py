@@ -28,6 +28,12 @@ def test_every_record_is_accounted_for(seeds_run, seed_records):
     assert manifest["versions"]["apache-beam"] and manifest["model"] == "multilingual-e5-small"
 
 
+def test_the_output_holds_the_tables_manifest_and_log_only(seeds_run):
+    """Scratch files (the group vectors ClusterStories reads) are gone once the run is committed."""
+    assert sorted(p.name for p in seeds_run.iterdir()) == ["articles", "copies", "manifest.json", "rejects",
+                                                            "run.log", "stories"]
+
+
 def test_manifest_says_where_the_time_went(seeds_run):
     seconds = json.loads((seeds_run / "manifest.json").read_text())["stage_seconds"]
     stages = {"ReadArticles", "DropDuplicateIds", "Fingerprint", "Describe", "FindCopyPairs", "GroupCopies",

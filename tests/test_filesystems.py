@@ -44,6 +44,7 @@ def test_a_run_reads_and_commits_through_the_object_store(store, seeds_run, mode
 
     written = [path for path in store if path.startswith(out + "/")]
     assert not [path for path in store if path.startswith(out + ".partial")]
+    assert not [path for path in written if "/_scratch/" in path]  # the group vectors were there during the run
     assert f"{out}/articles/part-00000-of-00002.parquet" not in store
     assert written[-1] == f"{out}/manifest.json"  # moved last: its presence marks the run complete
     assert f"{out}/run.log" in store

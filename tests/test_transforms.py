@@ -20,6 +20,7 @@ from newsdedup.records import Article, CopyGroup, EmbeddedGroups, Member, Reject
 from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
+from newsdedup.transforms.embed_groups import load_vectors, save_vectors
 from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
@@ -111,17 +112,20 @@ def test_only_a_group_canonical_keeps_its_lead_and_names():
         [("a", "T a", "", None, None), ("b", "T b", "", None, None)]
 
 
-def test_cluster_and_assemble_stories():
+def test_cluster_and_assemble_stories(tmp_path):
     def group(gid, source, ts):
         m = Member(gid, source, None, "en", ts, f"title {gid}", 10, "x", ())
         return CopyGroup(f"cg-{gid}", m, ((m, 1.0),), ts)
 
+    def chunk(part):
+        keys = tuple(f"cg-{g.canonical.article_id}" for g in part)
+        vectors = np.array([embedded[g.canonical.article_id] for g in part], np.float32)
+        return EmbeddedGroups(keys, tuple(g.published_at for g in part), (None,) * len(part),
+                              tuple(POLICY.key(g.canonical) for g in part), save_vectors(str(tmp_path), keys, vectors))
+
+    embedded = {"a": [1, 0], "b": [0.995, 0.0999], "c": [0, 1]}
     groups = [group("a", "Outlet", 0), group("b", "EFE", 10), group("c", "AP", 0)]
-    vectors = {"a": [1, 0], "b": [0.995, 0.0999], "c": [0, 1]}
-    chunks = [EmbeddedGroups(tuple(f"cg-{g.canonical.article_id}" for g in part), tuple(g.published_at for g in part),
-                             (None,) * len(part), tuple(POLICY.key(g.canonical) for g in part),
-                             np.array([vectors[g.canonical.article_id] for g in part], np.float32))
-              for part in (groups[:2], groups[2:])]
+    chunks = [chunk(groups[:2]), chunk(groups[2:])]
     with TestPipeline() as p:
         stories = p | "V" >> beam.Create(chunks) | ClusterStories(Config().stories)
         rows = {"groups": p | "G" >> beam.Create(groups), "stories": stories} | AssembleStories(POLICY)
@@ -129,6 +133,14 @@ def test_cluster_and_assemble_stories():
                     equal_to([("b", 2), ("c", 1)]), label="stories")
         assert_that(rows.articles | beam.Map(lambda r: (r["article_id"], r["is_story_canonical"], r["similarity_to_canonical"] > 0.99)),
                     equal_to([("a", False, True), ("b", True, True), ("c", True, True)]), label="articles")
+
+
+def test_chunk_vectors_round_trip_through_a_file_named_by_their_keys(tmp_path):
+    vectors = np.random.default_rng(0).random((3, 384), dtype=np.float32)
+    path = save_vectors(str(tmp_path / "vectors"), ("cg-a", "cg-b", "cg-c"), vectors)
+    assert np.array_equal(load_vectors(path), vectors) and load_vectors(path).dtype == np.float32
+    assert save_vectors(str(tmp_path / "vectors"), ("cg-a", "cg-b", "cg-c"), vectors) == path  # a retry rewrites it
+    assert save_vectors(str(tmp_path / "vectors"), ("cg-a", "cg-b"), vectors[:2]) != path
 
 
 def test_write_table_is_sorted_and_writes_every_shard(tmp_path):

@@ -3,8 +3,9 @@
 All group embeddings meet in one worker (384 floats and the canonical's
 entity hashes per copy group, not per article): clustering needs to see
 every candidate neighbour, and entity IDF is counted over all groups. They
-arrive as EmbedGroups' chunks and are laid out once, in clustering order,
-so the worker holds the vectors about twice (the chunks and that array).
+arrive as EmbedGroups' chunks; each chunk's vectors are read from its file
+straight into one array, in clustering order, so the worker holds the
+vectors once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+from newsdedup.transforms.embed_groups import load_vectors
 
 
 class _Cluster(CountingDoFn):
@@ -29,10 +31,12 @@ class _Cluster(CountingDoFn):
         order = time_order(keys, times)
         position = np.empty_like(order)
         position[order] = np.arange(len(order))
-        vectors = np.empty((len(keys), chunks[0].vectors.shape[1]), np.float32)
-        start = 0
+        vectors, start = None, 0
         for c in chunks:
-            vectors[position[start : start + len(c.keys)]] = c.vectors
+            block = load_vectors(c.vectors_file)
+            if vectors is None:
+                vectors = np.empty((len(keys), block.shape[1]), np.float32)
+            vectors[position[start : start + len(c.keys)]] = block
             start += len(c.keys)
         entities = [np.zeros(0, np.uint64) if e is None else e for c in chunks for e in c.entities]
         ranks = [rank for c in chunks for rank in c.ranks]

@@ -6,15 +6,22 @@ bundles: padding a text beside others changes its embedding in the last
 bits, and the output must not depend on the runner. Groups are spread over
 hash buckets, sorted by length (which also minimises padding) and cut into
 ``batch_size`` chunks; each chunk is one RunInference example.
+
+Each chunk's vectors go to a file of their own under a scratch folder of
+the run (``vectors_dir``, on any Beam filesystem); the records carry its
+name. Files are named by the chunk's keys, so a retried bundle rewrites the
+same file with the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from typing import Any, Iterable, Optional, Sequence
 
 import apache_beam as beam
 import numpy as np
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from newsdedup.canonical import CanonicalPolicy
@@ -74,23 +81,42 @@ def _chunks(item, batch_size: int):
         yield tuple(ordered[start : start + batch_size])
 
 
+def save_vectors(directory: str, keys: Sequence[str], vectors: np.ndarray) -> str:
+    """Write one chunk's vectors as .npy; returns the file's path."""
+    name = hashlib.sha1("\n".join(keys).encode()).hexdigest()
+    path = FileSystems.join(directory, f"{name}.npy")
+    with FileSystems.create(path) as stream:
+        np.save(stream, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    return path
+
+
+def load_vectors(path: str) -> np.ndarray:
+    with FileSystems.open(path) as stream:
+        return np.load(stream, allow_pickle=False)
+
+
 class _Collect(CountingDoFn):
-    def __init__(self):
+    def __init__(self, vectors_dir: str):
+        self._vectors_dir = vectors_dir
         self.embedded = StageCounter("groups_embedded")
 
     def process(self, result: PredictionResult):
         self.embedded.inc(len(result.example))
         keys, published_at, entities, ranks = zip(*(key for key, _ in result.example))
-        yield EmbeddedGroups(keys, published_at, entities, ranks, result.inference)
+        yield EmbeddedGroups(keys, published_at, entities, ranks, save_vectors(self._vectors_dir, keys, result.inference))
 
 
 class EmbedGroups(beam.PTransform):
-    """``CopyGroup`` -> ``EmbeddedGroups``: its canonical's lead embedded, a chunk of groups per record."""
+    """``CopyGroup`` -> ``EmbeddedGroups``: its canonical's lead embedded, a chunk of groups per record.
 
-    def __init__(self, stories_config, policy: CanonicalPolicy):
+    The vectors land in files under ``vectors_dir``, which the caller removes after the run.
+    """
+
+    def __init__(self, stories_config, policy: CanonicalPolicy, vectors_dir: str):
         super().__init__()
         cfg = stories_config
         self._policy = policy
+        self._vectors_dir = vectors_dir
         self._batch_size = cfg.batch_size
         self._handler = SentenceTransformerHandler(cfg.model, cfg.max_seq_length, cfg.batch_size, cfg.query_prefix,
                                                    cfg.backend, cfg.threads)
@@ -105,5 +131,5 @@ class EmbedGroups(beam.PTransform):
             | "Gather" >> beam.GroupByKey()
             | "Chunk" >> beam.FlatMap(_chunks, batch_size)
             | "Infer" >> RunInference(self._handler)
-            | "Collect" >> beam.ParDo(_Collect())
+            | "Collect" >> beam.ParDo(_Collect(self._vectors_dir))
         )
