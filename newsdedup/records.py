@@ -76,6 +76,27 @@ class Member:
     profile: Optional[ContentProfile] = None  # for the edits a copy made to its origin
     entities: Optional[np.ndarray] = field(default=None, compare=False)  # entities.entity_hashes
 
+    def __reduce__(self):
+        """Pickled as a tuple, arrays as raw bytes: a runner holds a million of them before grouping."""
+        profile = None if self.profile is None else (self.profile.length, self.profile.credited, self.profile.cut)
+        return _member, (self.article_id, self.source, self.url, self.language, self.published_at, self.title,
+                         self.text_length, self.embed_text, self.extra, _raw(self.signature), profile,
+                         _raw(self.entities))
+
+
+def _raw(array: Optional[np.ndarray]) -> Optional[tuple[str, bytes]]:
+    return None if array is None else (array.dtype.str, array.tobytes())
+
+
+def _array(raw: Optional[tuple[str, bytes]]) -> Optional[np.ndarray]:
+    return None if raw is None else np.frombuffer(raw[1], raw[0])
+
+
+def _member(article_id, source, url, language, published_at, title, text_length, embed_text, extra, signature,
+            profile, entities) -> Member:
+    return Member(article_id, source, url, language, published_at, title, text_length, embed_text, extra,
+                  _array(signature), None if profile is None else ContentProfile(*profile), _array(entities))
+
 
 class RecordError(ValueError):
     """A record that cannot be accepted; ``reason`` is a short stable code."""
