@@ -20,7 +20,7 @@ from datasketch import MinHash, MinHashLSH
 from newsdedup.memory import keep_releasing_freed_memory
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
-from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
+from newsdedup.pipeline.data_plane_fix import stream_stage_inputs
 from newsdedup.shingle import shingles
 from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
@@ -92,7 +92,7 @@ def main() -> None:
     options = PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=multi_processing",
                                f"--direct_num_workers={args.workers}", "--default_sdk_harness_log_level=WARNING"])
     build = {"ours": ours, "described": lambda p, f, c: ours(p, f, c, described=True), "baseline": baseline}[args.job]
-    send_stage_inputs_whole()
+    stream_stage_inputs()
     keep_releasing_freed_memory()  # as newsdedup run does
     started = time.perf_counter()
     with beam.Pipeline(options=options) as p:

@@ -3,9 +3,9 @@
 No newsdedup code in the job: Create | Reshuffle | FlatMap makes SEEDS x PER_SEED elements of
 SIZE bytes, and a second stage reads them back next to a side input (as GroupCopies does). The
 two counters should match; in `multi_processing` mode they do not once the buffer reaches about
-1 GB, unless `--whole-inputs` first applies newsdedup's fix (pipeline/data_plane_fix.py).
+1 GB, unless `--fix` first applies newsdedup's fix (pipeline/data_plane_fix.py).
 
-    python benchmarks/directrunner_loss.py 100 10000 2000 [--whole-inputs] [beam options...]
+    python benchmarks/directrunner_loss.py 100 10000 2000 [--fix] [beam options...]
 """
 import sys
 import time
@@ -14,7 +14,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
+from newsdedup.pipeline.data_plane_fix import stream_stage_inputs
 
 MADE = Metrics.counter("loss", "made")
 READ = Metrics.counter("loss", "read")
@@ -23,9 +23,9 @@ READ = Metrics.counter("loss", "read")
 def main(argv):
     seeds, per_seed, size = (int(a) for a in argv[:3])
     beam_args = argv[3:]
-    if "--whole-inputs" in beam_args:
-        beam_args.remove("--whole-inputs")
-        send_stage_inputs_whole()
+    if "--fix" in beam_args:
+        beam_args.remove("--fix")
+        stream_stage_inputs()
     options = PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=multi_processing",
                                "--direct_num_workers=2"] + beam_args)
 

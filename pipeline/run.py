@@ -37,7 +37,7 @@ from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_mode
 from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
-from newsdedup.pipeline.data_plane_fix import send_stage_inputs_whole
+from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
 from newsdedup.pipeline.graph import build, scratch_directory
 from newsdedup.pipeline.options import pipeline_options
 
@@ -281,20 +281,16 @@ class _ProgressPrinter:
             self._stream.flush()
 
 
-# What a worker logs when a stage's input to it is over gRPC's 2 GB message limit (see data_plane_fix).
-_OVERSIZED_INPUT = "Error parsing message with type 'org.apache.beam.model.fn_execution.v1.Elements.Data'"
-
-
 def failure_report(err: Exception, log: Path, lines: int = 30) -> str:
-    """The error's first line, a hint when the log shows a known cause, and the end of the log."""
+    """The error's first line, a hint when the cause is a known limit, and the end of the log."""
     try:
         text = log.read_text(errors="replace")
     except OSError:
         text = ""
     first = str(err).splitlines()[0] if str(err) else ""
-    hint = ("\nA stage's input to one worker was over gRPC's 2 GB message limit: run on a distributed runner "
-            "(configs/). More workers (--direct_num_workers) help only stages whose input is split among them; "
-            "story clustering sees every copy group in one worker." if _OVERSIZED_INPUT in text else "")
+    hint = ("\nDirectRunner sends a grouped stage input to a worker in one gRPC message: run on a distributed "
+            "runner (configs/). More workers (--direct_num_workers) help only stages whose input is split among "
+            "them; story clustering sees every copy group in one worker." if isinstance(err, OversizedInput) else "")
     tail = "\n".join(text.splitlines()[-lines:])
     return f"the pipeline failed: {err.__class__.__name__}: {first}{hint}\n--- last lines of {log} ---\n{tail}"
 
@@ -321,7 +317,7 @@ def run(
     metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
                 "versions": _versions()}
 
-    send_stage_inputs_whole()  # else DirectRunner drops elements of large stage inputs
+    stream_stage_inputs()  # else DirectRunner drops elements of large stage inputs
     memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options)
