@@ -19,10 +19,12 @@ process it, and the runner asks only after sending everything.
 So the runner here sends each input to a gRPC worker in the pieces it
 already holds (the workers' own output messages, about 10 MB each) from a
 thread of its own, and asks for the bundle to be processed at once: the worker
-consumes while the runner sends. Grouped (GroupByKey) output is held as one
-piece per worker, so gRPC's limit still bounds that; a piece over it fails
-before anything is sent. In-process workers (``in_memory``) get their input
-as before: they process a bundle inside the request.
+consumes while the runner sends. Grouped (GroupByKey) output, which Beam
+encodes as one piece per worker, is cut here into pieces of about the same
+size, dropping each group from the table once encoded; gRPC's limit then
+bounds only a single key's group, and a piece over it fails before anything
+is sent. In-process workers (``in_memory``) get their input as before: they
+process a bundle inside the request.
 """
 
 from __future__ import annotations
@@ -30,10 +32,16 @@ from __future__ import annotations
 import logging
 import threading
 
-from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
+from apache_beam.coders.coder_impl import create_OutputStream
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner, worker_handlers
 from apache_beam.runners.worker import data_plane
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows
+from apache_beam.utils import windowed_value
 
 _send_whole = fn_runner.BundleManager._send_input_to_worker
+_partition_whole = execution.GroupingBuffer.partition
+# The size at which workers cut their own output into messages.
+PIECE = data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD
 # A piece joins at most one flush threshold of smaller ones in a message.
 MAX_PIECE = data_plane._FLUSH_MAX_SIZE - data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD
 
@@ -48,8 +56,8 @@ def _send_in_pieces(manager, process_bundle_id: str, read_transform_id: str, byt
     pieces = list(byte_streams or [])
     largest = max(map(len, pieces), default=0)
     if largest > MAX_PIECE:
-        raise OversizedInput(f"a piece of a stage input is {largest:,} bytes, over gRPC's message limit "
-                             f"({MAX_PIECE:,}) for one worker")
+        raise OversizedInput(f"a piece of a stage input (one key's group, if grouped) is {largest:,} bytes, "
+                             f"over gRPC's message limit ({MAX_PIECE:,}) for one worker")
     stream = manager._worker_handler.data_conn.output_stream(process_bundle_id, read_transform_id)
 
     def send() -> None:
@@ -64,7 +72,37 @@ def _send_in_pieces(manager, process_bundle_id: str, read_transform_id: str, byt
     threading.Thread(target=send, name=f"send-{process_bundle_id}", daemon=True).start()
 
 
+def _global_window(value):
+    """Beam's own pane for a whole key's values in the global window (``GroupingBuffer.partition``)."""
+    pane = windowed_value.PaneInfo(is_first=True, is_last=True, timing=windowed_value.PaneInfoTiming.ON_TIME,
+                                   index=0, nonspeculative_index=0)
+    return GlobalWindows.windowed_value(value, timestamp=GlobalWindow().max_timestamp(), pane_info=pane)
+
+
+def _partition_in_pieces(buffer: execution.GroupingBuffer, n: int) -> list[list[bytes]]:
+    """Beam's key-to-worker assignment (table order, round robin), cut into pieces of about PIECE bytes."""
+    if buffer._grouped_output or not buffer._windowing.is_default():
+        return _partition_whole(buffer, n)
+    coder_impl = buffer._post_grouped_coder.get_impl()
+    key_coder_impl = buffer._key_coder.get_impl()
+    parts: list[list[bytes]] = [[] for _ in range(n)]
+    streams = [create_OutputStream() for _ in range(n)]
+    for idx, encoded_key in enumerate(list(buffer._table)):
+        values = buffer._table.pop(encoded_key)
+        stream = streams[idx % n]
+        coder_impl.encode_to_stream(_global_window((key_coder_impl.decode(encoded_key), values)), stream, True)
+        if stream.size() >= PIECE:
+            parts[idx % n].append(stream.get())
+            streams[idx % n] = create_OutputStream()
+    for part, stream in zip(parts, streams):
+        if stream.size() or not part:
+            part.append(stream.get())
+    buffer._grouped_output = parts
+    return parts
+
+
 def stream_stage_inputs() -> None:
     """Applies to runners started afterwards in this process."""
     worker_handlers.DATA_BUFFER_TIME_LIMIT_MS = 0
     fn_runner.BundleManager._send_input_to_worker = _send_in_pieces
+    execution.GroupingBuffer.partition = _partition_in_pieces

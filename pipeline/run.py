@@ -288,9 +288,9 @@ def failure_report(err: Exception, log: Path, lines: int = 30) -> str:
     except OSError:
         text = ""
     first = str(err).splitlines()[0] if str(err) else ""
-    hint = ("\nDirectRunner sends a grouped stage input to a worker in one gRPC message: run on a distributed "
-            "runner (configs/). More workers (--direct_num_workers) help only stages whose input is split among "
-            "them; story clustering sees every copy group in one worker." if isinstance(err, OversizedInput) else "")
+    hint = ("\nDirectRunner sends each key's group to a worker in one gRPC message, at most 2 GB. Raise "
+            "output.shards if a table's shard is that large; story clustering gathers every copy group under one "
+            "key, so past that run on a distributed runner (configs/)." if isinstance(err, OversizedInput) else "")
     tail = "\n".join(text.splitlines()[-lines:])
     return f"the pipeline failed: {err.__class__.__name__}: {first}{hint}\n--- last lines of {log} ---\n{tail}"
 

@@ -7,8 +7,11 @@ import textwrap
 import threading
 import time
 
-from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
+from apache_beam import coders
+from apache_beam.coders.coder_impl import create_InputStream
+from apache_beam.runners.portability.fn_api_runner import execution, fn_runner, worker_handlers
 from apache_beam.runners.worker import data_plane
+from apache_beam.transforms import core, window
 
 from conftest import SEEDS
 from newsdedup.pipeline import data_plane_fix
@@ -90,13 +93,46 @@ def test_every_element_of_a_large_stage_input_reaches_a_single_worker():
     assert done.stdout.split() == ["ok"]
 
 
+def _grouping_buffer(keys: int, values_per_key: int):
+    """Grouped input as FnApiRunner buffers it for a GroupByKey in the global window."""
+    pre = coders.WindowedValueCoder(coders.TupleCoder([coders.VarIntCoder(), coders.BytesCoder()]),
+                                    coders.coders.GlobalWindowCoder())
+    post = coders.WindowedValueCoder(coders.TupleCoder([coders.VarIntCoder(), coders.IterableCoder(coders.BytesCoder())]),
+                                     coders.coders.GlobalWindowCoder())
+    buffer = execution.GroupingBuffer(pre, post, core.Windowing(window.GlobalWindows()))
+    elements = [window.GlobalWindows.windowed_value((i % keys, b"v%d" % i)) for i in range(keys * values_per_key)]
+    buffer.append(b"".join(pre.get_impl().encode_nested(element) for element in elements))
+    return buffer, post
+
+
+def test_grouped_input_goes_to_each_worker_in_pieces_with_every_group_whole(monkeypatch):
+    """Beam encodes a worker's share of a GroupByKey as one message, which gRPC caps at 2 GB."""
+    data_plane_fix.stream_stage_inputs()
+    monkeypatch.setattr(data_plane_fix, "PIECE", 200)
+    buffer, post = _grouping_buffer(keys=100, values_per_key=3)
+    parts = buffer.partition(2)
+    assert [len(part) for part in parts] == [8, 8]
+    assert not buffer._table
+    groups = {}
+    for worker, part in enumerate(parts):
+        for piece in part:
+            stream = create_InputStream(piece)
+            while stream.size():
+                key, values = post.get_impl().decode_from_stream(stream, True).value
+                assert key % 2 == worker
+                groups[key] = list(values)
+    assert groups == {key: [b"v%d" % (key + 100 * j) for j in range(3)] for key in range(100)}
+    assert buffer.partition(2) is parts
+
+
 def test_a_piece_over_the_message_limit_fails_the_run_with_what_to_do(tmp_path, capsys, monkeypatch, model_name):
     monkeypatch.setattr(data_plane_fix, "MAX_PIECE", 1000)
     out = tmp_path / "out"
     assert main(["run", "--input", str(SEEDS), "--output", str(out), "--set", f"stories.model={model_name}"]) != 0
     err = capsys.readouterr().err
-    assert "OversizedInput: a piece of a stage input is" in err
+    assert "OversizedInput: a piece of a stage input (one key's group, if grouped) is" in err
     assert "over gRPC's message limit (1,000) for one worker" in err
+    assert "Raise output.shards" in err
     assert "run on a distributed runner (configs/)" in err
     assert not (out / "manifest.json").exists()
 
