@@ -70,7 +70,8 @@ def test_an_input_larger_than_the_send_queue_goes_in_pieces_without_waiting_for_
 
 
 def test_every_element_of_a_large_stage_input_reaches_a_single_worker():
-    """500 MB through one worker process, next to a side input, as GroupCopies reads its members."""
+    """500 MB through one worker process, next to a side input, as GroupCopies reads its members; 50 MB of
+    it grouped, which reaches the worker in pieces."""
     code = textwrap.dedent("""
         import apache_beam as beam
         from apache_beam.options.pipeline_options import PipelineOptions
@@ -86,6 +87,10 @@ def test_every_element_of_a_large_stage_input_reaches_a_single_worker():
             total = big | "Total" >> beam.combiners.Count.Globally()
             read = big | "Read" >> beam.Map(lambda kv, n: kv[0], n=beam.pvalue.AsSingleton(total))
             assert_that(read | beam.combiners.Count.Globally(), equal_to([100 * 5000]))
+            grouped = (big | "Key" >> beam.Map(lambda kv: (kv[0] % 1000, kv[1][:100])) | beam.GroupByKey()
+                       | beam.MapTuple(lambda key, values: (len(values), sum(map(len, values)))))
+            assert_that(grouped | "Sizes" >> beam.combiners.Count.PerElement(), equal_to([((500, 50_000), 1000)]),
+                        label="Grouped")
         print("ok")
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
