@@ -28,6 +28,7 @@ from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies, build_group
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
+from newsdedup.transforms import write_tables
 from newsdedup.transforms.write_tables import WriteTable
 
 POLICY = CanonicalPolicy(("EFE", "AP"))
@@ -155,6 +156,20 @@ def test_write_table_is_sorted_and_writes_every_shard(tmp_path):
         lines = t.column("line").to_pylist()
         assert lines == sorted(lines)
         assert json.loads(t.schema.metadata[b"newsdedup"]) == {"k": 1}
+
+
+def test_a_shard_crosses_the_shuffle_as_pickles_and_is_written_a_row_group_at_a_time(tmp_path, monkeypatch):
+    """A decoded dict costs about three times its pickle, and a whole shard gathers on one worker."""
+    rows = [{"file": "f", "line": n, "reason": "r", "detail": None, "raw": "x" * n} for n in range(7, 0, -1)]
+    packed = [write_tables.pack(row, ("file", "line")) for row in rows]
+    assert all(isinstance(blob, bytes) for _, blob in packed)
+    monkeypatch.setattr(write_tables, "ROW_GROUP", 3)
+    write_tables.write_shard(str(tmp_path / "part.parquet"), packed, REJECTS)
+    written = pq.ParquetFile(tmp_path / "part.parquet")
+    assert [written.metadata.row_group(i).num_rows for i in range(written.num_row_groups)] == [3, 3, 1]
+    assert written.read().to_pylist() == sorted(rows, key=lambda row: row["line"])
+    write_tables.write_shard(str(tmp_path / "empty.parquet"), [], REJECTS)
+    assert pq.read_table(tmp_path / "empty.parquet").schema == REJECTS
 
 
 def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
