@@ -72,28 +72,29 @@ def _send_in_pieces(manager, process_bundle_id: str, read_transform_id: str, byt
     threading.Thread(target=send, name=f"send-{process_bundle_id}", daemon=True).start()
 
 
-def _global_window(value):
+def _in_global_window():
     """Beam's own pane for a whole key's values in the global window (``GroupingBuffer.partition``)."""
     pane = windowed_value.PaneInfo(is_first=True, is_last=True, timing=windowed_value.PaneInfoTiming.ON_TIME,
                                    index=0, nonspeculative_index=0)
-    return GlobalWindows.windowed_value(value, timestamp=GlobalWindow().max_timestamp(), pane_info=pane)
+    return GlobalWindows.windowed_value(None, timestamp=GlobalWindow().max_timestamp(), pane_info=pane).with_value
 
 
 def _partition_in_pieces(buffer: execution.GroupingBuffer, n: int) -> list[list[bytes]]:
     """Beam's key-to-worker assignment (table order, round robin), cut into pieces of about PIECE bytes."""
     if buffer._grouped_output or not buffer._windowing.is_default():
         return _partition_whole(buffer, n)
+    windowed = _in_global_window()
     coder_impl = buffer._post_grouped_coder.get_impl()
     key_coder_impl = buffer._key_coder.get_impl()
     parts: list[list[bytes]] = [[] for _ in range(n)]
     streams = [create_OutputStream() for _ in range(n)]
     for idx, encoded_key in enumerate(list(buffer._table)):
+        worker = idx % n
         values = buffer._table.pop(encoded_key)
-        stream = streams[idx % n]
-        coder_impl.encode_to_stream(_global_window((key_coder_impl.decode(encoded_key), values)), stream, True)
-        if stream.size() >= PIECE:
-            parts[idx % n].append(stream.get())
-            streams[idx % n] = create_OutputStream()
+        coder_impl.encode_to_stream(windowed((key_coder_impl.decode(encoded_key), values)), streams[worker], True)
+        if streams[worker].size() >= PIECE:
+            parts[worker].append(streams[worker].get())
+            streams[worker] = create_OutputStream()
     for part, stream in zip(parts, streams):
         if stream.size() or not part:
             part.append(stream.get())

@@ -83,8 +83,8 @@ class WriteTable(beam.PTransform):
         shards, sort_key = self._shards, self._sort_key
 
         def shard_of(row):
-            key = "\x1f".join(str(row[k]) for k in sort_key)
-            return zlib.crc32(key.encode()) % shards, pack(row, sort_key)
+            packed = pack(row, sort_key)
+            return zlib.crc32("\x1f".join(map(str, packed[0])).encode()) % shards, packed
 
         seeds = rows.pipeline | "Shards" >> beam.Create([(i, None) for i in range(shards)])
         keyed = rows | "Shard" >> beam.Map(shard_of)
