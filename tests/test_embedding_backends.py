@@ -1,6 +1,8 @@
 """The ONNX backends (``stories.backend``) load offline and embed like the torch fp32 model."""
 
 import os
+import time
+import weakref
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -8,7 +10,8 @@ import numpy as np
 import pytest
 
 from newsdedup.embedding import onnx_backend
-from newsdedup.embedding.model import BACKENDS, MODEL_HOME, ModelNotFound, check_backend, load_model, resolve_model
+from newsdedup.embedding.model import (BACKENDS, MODEL_HOME, ModelNotFound, ReleasedWhenIdle, check_backend,
+                                      load_model, resolve_model)
 from newsdedup.pipeline.config import EMBEDDING_BACKENDS, ConfigError, load_config
 from newsdedup.transforms.embed_groups import SentenceTransformerHandler
 
@@ -56,10 +59,23 @@ def test_max_seq_length_truncates(backend, model_name):
 def test_handler_uses_the_configured_backend(model_name, reference):
     handler = SentenceTransformerHandler(model_name, 256, 8, "", backend="onnx-int8")
     model = handler.load_model()
-    assert isinstance(model, onnx_backend.OnnxEncoder) and model.backend == "onnx-int8"
+    assert isinstance(model.loaded, onnx_backend.OnnxEncoder) and model.loaded.backend == "onnx-int8"
     chunk = tuple((i, text) for i, text in enumerate(TEXTS[:8]))
     (result,) = handler.run_inference([chunk], model)
     assert (result.inference * reference[:8]).sum(axis=1).min() >= FLOOR["onnx-int8"]
+
+
+def test_idle_model_lets_go_of_its_weights_and_reloads_them(model_name, reference):
+    model = ReleasedWhenIdle(lambda: load_model(model_name, 256), idle_seconds=0.3)
+    weights = weakref.ref(model.loaded)
+    first = model.encode(TEXTS, batch_size=8, normalize_embeddings=True, convert_to_numpy=True)
+    assert first.tobytes() == reference.tobytes()
+    deadline = time.monotonic() + 30
+    while model.loaded is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert model.loaded is None and weights() is None  # nothing else holds the released model
+    again = model.encode(TEXTS, batch_size=8, normalize_embeddings=True, convert_to_numpy=True)
+    assert model.loads == 2 and again.tobytes() == first.tobytes()
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """Stage: one embedding per copy group, with Beam's RunInference.
 
 The model is loaded once per worker process (``load_model`` runs on the
-worker, never in the launcher). Batches are formed from content, not from
+worker, never in the launcher) and released when idle (``ReleasedWhenIdle``),
+so the stages after this one have the worker's memory. Batches are formed from content, not from
 bundles: padding a text beside others changes its embedding in the last
 bits, and the output must not depend on the runner. Groups are spread over
 hash buckets, sorted by length (which also minimises padding) and cut into
@@ -25,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from newsdedup.canonical import CanonicalPolicy
-from newsdedup.embedding.model import load_model
+from newsdedup.embedding.model import ReleasedWhenIdle, load_model
 from newsdedup.records import EmbeddedGroups
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 
@@ -52,7 +53,7 @@ class SentenceTransformerHandler(ModelHandler[Chunk, PredictionResult, Any]):
         self._threads = threads
 
     def load_model(self):
-        return load_model(self._model, self._max_seq_length, self._backend, self._threads)
+        return ReleasedWhenIdle(lambda: load_model(self._model, self._max_seq_length, self._backend, self._threads))
 
     def run_inference(self, batch: Sequence[Chunk], model, inference_args: Optional[dict] = None) -> Iterable[PredictionResult]:
         results = []
