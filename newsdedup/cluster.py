@@ -35,7 +35,7 @@ from scipy.spatial.distance import squareform
 
 MAX_COMPONENT = 5000  # items per average linkage: its distance matrix is this squared (200 MB)
 _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
-_BLOCK = 1024
+_BLOCK = 256
 
 
 def _time_ok(a: np.ndarray, b: np.ndarray, window: Optional[float]) -> np.ndarray:
@@ -63,13 +63,16 @@ class _Similarity:
         return self.vectors[rows] @ self.vectors[cols].T
 
     def combine(self, cosine: np.ndarray, rows, cols) -> np.ndarray:
+        """Mixed in place (float64; ``cosine`` itself when there are no entities): a component's
+        matrix may have 5000² cells, 200 MB each copy."""
         if not self.weight:
             return cosine
-        shared = (self.entities[rows] @ self.entities[cols].T).toarray()
-        mixed = (1.0 - self.weight) * cosine + self.weight * shared
+        mixed = (self.entities[rows] @ self.entities[cols].T).toarray()
+        mixed *= self.weight
+        mixed += (1.0 - self.weight) * cosine
         # No names or numbers is no evidence either way: the embedding decides alone.
-        silent = ~(self.named[rows][:, None] & self.named[cols][None, :])
-        return np.where(silent, cosine, mixed)
+        np.copyto(mixed, cosine, where=~(self.named[rows][:, None] & self.named[cols][None, :]))
+        return mixed
 
 
 def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
@@ -177,11 +180,16 @@ def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold
                      name_guard: Optional[float] = None) -> np.ndarray:
     if len(idx) == 1:
         return np.ones(1, dtype=int)
-    dist = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
+    dist = sim.combine(sim.embedding(idx, idx), idx, idx)  # a fresh matrix: worked on in place
+    np.subtract(1.0, dist, out=dist)
     dist[~_time_ok(t[idx], t[idx], window)] = _FAR
     np.fill_diagonal(dist, 0.0)
-    dist = np.clip((dist + dist.T) / 2.0, 0.0, None)
-    tree = linkage(squareform(dist, checks=False), method="average")
+    dist += dist.T  # symmetric to the last bit (numpy buffers the overlapping operand)
+    dist /= 2.0
+    np.clip(dist, 0.0, None, out=dist)
+    condensed = squareform(dist, checks=False)
+    del dist
+    tree = linkage(condensed, method="average")
     if name_guard is None or sim.sets is None:
         return fcluster(tree, t=1.0 - threshold, criterion="distance")
     return _guarded_cut(tree, len(idx), 1.0 - threshold, [sim.sets[i] for i in idx], name_guard)
