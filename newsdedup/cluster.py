@@ -27,10 +27,9 @@ from __future__ import annotations
 from typing import Iterator, Optional, Sequence
 
 import numpy as np
+from numba import njit
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
-from scipy.sparse import csgraph
-from scipy.spatial.distance import squareform
 
 
 MAX_COMPONENT = 5000  # items per average linkage: its distance matrix is this squared (200 MB)
@@ -76,18 +75,40 @@ class _Similarity:
 
 
 def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
-    """Rows: L2-normalised binary entity vectors weighted by smoothed IDF over these items."""
+    """Rows: L2-normalised binary entity vectors weighted by smoothed IDF over these items.
+
+    Built straight as CSR arrays (a million articles' copy groups mention 27
+    million entities; going through COO and two sparse products held about
+    1 GB at once). Each row lists its columns last first, as the sparse
+    product that used to scale the rows left them: later products sum in this
+    order, so the similarities stay the same to the bit.
+    """
     n = len(entities)
-    vocab, cols = np.unique(np.concatenate([np.asarray(e, dtype=np.uint64) for e in entities] or [np.zeros(0, np.uint64)]),
-                            return_inverse=True)
-    lengths = [len(e) for e in entities]
-    rows = np.repeat(np.arange(n), lengths)
-    df = np.bincount(cols, minlength=len(vocab))
-    weights = np.log((n + 1.0) / (df[cols] + 1.0))
-    matrix = sparse.csr_matrix((weights, (rows, cols)), shape=(n, len(vocab)))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    lengths = np.fromiter((len(e) for e in entities), np.int64, n)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    flat = np.concatenate([np.asarray(e, dtype=np.uint64) for e in entities] or [np.zeros(0, np.uint64)])
+    vocab = np.unique(flat)
+    cols = np.searchsorted(vocab, flat).astype(np.int32)
+    del flat
+    weights = np.log((n + 1.0) / (np.bincount(cols, minlength=len(vocab)) + 1.0))[cols]
+    norms = np.zeros(n)
+    named = np.flatnonzero(lengths)
+    norms[named] = np.sqrt(np.add.reduceat(weights * weights, indptr[named]))  # summed as scipy's row sums
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    data, indices = _scaled_last_column_first(indptr, cols, weights, 1.0 / norms)
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, len(vocab)))
+
+
+@njit(cache=True)
+def _scaled_last_column_first(indptr, cols, weights, scale):
+    data, indices = np.empty_like(weights), np.empty_like(cols)
+    for i in range(len(indptr) - 1):
+        lo, hi = indptr[i], indptr[i + 1]
+        for p in range(lo, hi):
+            data[lo + hi - 1 - p] = scale[i] * weights[p]
+            indices[lo + hi - 1 - p] = cols[p]
+    return data, indices
 
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, similarity), i < j
@@ -125,31 +146,76 @@ def _no_edges() -> Edges:
     return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32)
 
 
+@njit(cache=True)
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
+@njit(cache=True)
+def _label_components(nodes, a, b):
+    """Component of each node and each edge, numbered in order of smallest node: union-find where the
+    smaller root wins, so every root is its component's smallest node. Node ids are positions in
+    ``nodes`` (sorted), found per edge rather than in arrays as long as the edges."""
+    n = len(nodes)
+    numbered = n == 0 or (nodes[0] == 0 and nodes[n - 1] == n - 1)  # sorted and unique: already 0..n-1
+    parent = np.arange(n)
+    for k in range(len(a)):
+        i = _root(parent, a[k] if numbered else np.searchsorted(nodes, a[k]))
+        j = _root(parent, b[k] if numbered else np.searchsorted(nodes, b[k]))
+        if i < j:
+            parent[j] = i
+        elif j < i:
+            parent[i] = j
+    labels = np.empty(n, np.int64)
+    count = 0
+    for i in range(n):
+        root = _root(parent, i)
+        if root == i:
+            labels[i] = count
+            count += 1
+        else:
+            labels[i] = labels[root]
+    edge_labels = np.empty(len(a), np.int64)
+    for k in range(len(a)):
+        edge_labels[k] = labels[a[k] if numbered else np.searchsorted(nodes, a[k])]
+    return count, labels, edge_labels
+
+
+@njit(cache=True)
+def _grouped(labels, count, a, b, s):
+    """The edges in order of component (stable), and where each component's run starts."""
+    cuts = np.zeros(count + 1, np.int64)
+    for label in labels:
+        cuts[label + 1] += 1
+    cuts = np.cumsum(cuts)
+    fill = cuts[:-1].copy()
+    a2, b2, s2 = np.empty_like(a), np.empty_like(b), np.empty_like(s)
+    for k in range(len(labels)):
+        at = fill[labels[k]]
+        a2[at], b2[at], s2[at] = a[k], b[k], s[k]
+        fill[labels[k]] = at + 1
+    return a2, b2, s2, cuts
+
+
 def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, Edges]]:
     """Connected components of the graph on ``nodes`` (sorted) with their edges, by smallest node.
 
     The edges are reordered by component once and handed out as slices of
     that copy; the caller should pass its only reference, since a dense
     archive has tens of millions of edges and they are released here.
+    Compiled rather than scipy's connected_components, whose graph (float64
+    weights, and its transpose) cost five times the edges themselves.
     """
     a, b, s = edges
     del edges
-    n = len(nodes)
-    numbered = n == 0 or (nodes[0] == 0 and nodes[-1] == n - 1)  # sorted and unique: already 0..n-1
-    local_a = a if numbered else np.searchsorted(nodes, a).astype(np.int32)
-    local_b = b if numbered else np.searchsorted(nodes, b).astype(np.int32)
-    graph = sparse.coo_matrix((np.ones(len(a), np.int8), (local_a, local_b)), shape=(n, n))
-    count, labels = csgraph.connected_components(graph, directed=False)  # labelled in order of smallest node
-    del graph, local_b
+    count, labels, edge_labels = _label_components(nodes, a, b)
     node_order = np.argsort(labels, kind="stable")
     node_cuts = np.searchsorted(labels[node_order], np.arange(count + 1))
-    edge_labels = labels[local_a]
-    del local_a
-    edge_order = np.argsort(edge_labels, kind="stable")
-    edge_cuts = np.searchsorted(edge_labels[edge_order], np.arange(count + 1))
+    a, b, s, edge_cuts = _grouped(edge_labels, count, a, b, s)
     del edge_labels
-    a, b, s = a[edge_order], b[edge_order], s[edge_order]
-    del edge_order
     for c in range(count):
         lo, hi = edge_cuts[c], edge_cuts[c + 1]
         yield nodes[node_order[node_cuts[c] : node_cuts[c + 1]]], (a[lo:hi], b[lo:hi], s[lo:hi])
@@ -176,20 +242,37 @@ def _bounded(nodes: np.ndarray, edges: Edges, threshold: float, limit: int) -> I
         yield from _bounded(piece, inner, stricter, limit)
 
 
+def _distances(t: np.ndarray, idx: np.ndarray, sim: _Similarity, window: Optional[float]) -> np.ndarray:
+    """Condensed distances (``squareform``'s layout) between the items ``idx``: 1 - similarity, ``_FAR``
+    outside the window, the mean of both directions (products are not symmetric to the last bit), at least 0.
+
+    The square matrix is filled a block of rows at a time and folded into the
+    condensed one row by row: built whole, with its temporaries, a component of
+    ``MAX_COMPONENT`` items took over 1 GB at once.
+    """
+    n = len(idx)
+    dist = np.empty((n, n), dtype=np.float64 if sim.weight else np.float32)
+    for start in range(0, n, _BLOCK):
+        rows = idx[start : start + _BLOCK]
+        block = sim.combine(sim.embedding(rows, idx), rows, idx)  # a fresh matrix: worked on in place
+        np.subtract(1.0, block, out=block)
+        block[~_time_ok(t[rows], t[idx], window)] = _FAR
+        dist[start : start + len(rows)] = block
+    condensed = np.empty(n * (n - 1) // 2, dtype=dist.dtype)
+    at = 0
+    for i in range(n - 1):
+        pair = dist[i, i + 1 :] + dist[i + 1 :, i]
+        pair /= 2.0
+        np.clip(pair, 0.0, None, out=condensed[at : at + len(pair)])
+        at += len(pair)
+    return condensed
+
+
 def _split_component(t: np.ndarray, idx: np.ndarray, sim: _Similarity, threshold: float, window: Optional[float],
                      name_guard: Optional[float] = None) -> np.ndarray:
     if len(idx) == 1:
         return np.ones(1, dtype=int)
-    dist = sim.combine(sim.embedding(idx, idx), idx, idx)  # a fresh matrix: worked on in place
-    np.subtract(1.0, dist, out=dist)
-    dist[~_time_ok(t[idx], t[idx], window)] = _FAR
-    np.fill_diagonal(dist, 0.0)
-    dist += dist.T  # symmetric to the last bit (numpy buffers the overlapping operand)
-    dist /= 2.0
-    np.clip(dist, 0.0, None, out=dist)
-    condensed = squareform(dist, checks=False)
-    del dist
-    tree = linkage(condensed, method="average")
+    tree = linkage(_distances(t, idx, sim, window), method="average")
     if name_guard is None or sim.sets is None:
         return fcluster(tree, t=1.0 - threshold, criterion="distance")
     return _guarded_cut(tree, len(idx), 1.0 - threshold, [sim.sets[i] for i in idx], name_guard)

@@ -1,6 +1,11 @@
 import numpy as np
+import pytest
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial.distance import squareform
 
-from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
+from newsdedup.cluster import (_BLOCK, _FAR, _components, _distances, _Similarity, _time_ok, cluster_stories,
+                               similarity_to_lead, time_order)
 
 HOUR = 3600.0
 
@@ -174,3 +179,47 @@ def test_a_component_too_large_for_linkage_is_cut_along_its_weakest_links():
     for key in keys[6:12]:
         assert bounded[key] == bounded["k06"]
     assert bounded == cluster_stories(keys[::-1], times, vectors[::-1], 0.5, None, max_component=8)
+
+
+def _random_items(n, seed):
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    t = np.sort(rng.uniform(0, 200 * HOUR, n))
+    t[rng.random(n) < 0.1] = np.nan  # some undated
+    entities = [np.unique(rng.integers(0, 60, rng.integers(0, 6))).astype(np.uint64) for _ in range(n)]
+    return vectors, t, entities
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.6])
+def test_distances_by_blocks_equal_the_whole_matrix_to_the_bit(weight):
+    n = 2 * _BLOCK + 37  # three blocks of rows, the last one short
+    vectors, t, entities = _random_items(n, 3)
+    sim = _Similarity(vectors, entities, weight)
+    idx = np.sort(np.random.default_rng(4).choice(n, n - 20, replace=False))
+    square = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
+    square[~_time_ok(t[idx], t[idx], 72 * HOUR)] = _FAR
+    np.fill_diagonal(square, 0.0)
+    expected = squareform(np.clip((square + square.T) / 2.0, 0.0, None), checks=False)
+    got = _distances(t, idx, sim, 72 * HOUR)
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+def test_components_match_scipy_and_carry_their_edges():
+    rng = np.random.default_rng(5)
+    nodes = np.sort(rng.choice(5000, 900, replace=False))
+    a, b = np.sort(rng.choice(nodes, (2, 700)), axis=0)
+    keep = a < b
+    edges = (a[keep].astype(np.int32), b[keep].astype(np.int32), rng.random(int(keep.sum())).astype(np.float32))
+    local = np.searchsorted(nodes, edges[:2])
+    count, labels = csgraph.connected_components(
+        sparse.coo_matrix((np.ones(len(edges[0])), tuple(local)), shape=(len(nodes), len(nodes))), directed=False)
+    found = list(_components(nodes, tuple(e.copy() for e in edges)))
+    assert len(found) == count
+    for label, (members, (ea, eb, es)) in enumerate(found):
+        assert members.tolist() == nodes[labels == label].tolist()  # numbered by smallest node, members sorted
+        mine = np.isin(edges[0], members)
+        assert ea.tolist() == edges[0][mine].tolist() and eb.tolist() == edges[1][mine].tolist()  # in input order
+        assert es.tobytes() == edges[2][mine].tobytes()
+    numbered = list(_components(np.arange(5000), tuple(e.copy() for e in edges)))
+    assert sum(len(m) for m, _ in numbered) == 5000
