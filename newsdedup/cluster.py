@@ -154,17 +154,22 @@ def _root(parent, i):
     return i
 
 
+@njit(inline="always", cache=True)
+def _position(nodes, numbered, node):
+    return node if numbered else np.searchsorted(nodes, node)
+
+
 @njit(cache=True)
 def _label_components(nodes, a, b):
     """Component of each node and each edge, numbered in order of smallest node: union-find where the
     smaller root wins, so every root is its component's smallest node. Node ids are positions in
-    ``nodes`` (sorted), found per edge rather than in arrays as long as the edges."""
+    ``nodes`` (sorted), found per edge rather than kept in arrays as long as the edges."""
     n = len(nodes)
     numbered = n == 0 or (nodes[0] == 0 and nodes[n - 1] == n - 1)  # sorted and unique: already 0..n-1
     parent = np.arange(n)
     for k in range(len(a)):
-        i = _root(parent, a[k] if numbered else np.searchsorted(nodes, a[k]))
-        j = _root(parent, b[k] if numbered else np.searchsorted(nodes, b[k]))
+        i = _root(parent, _position(nodes, numbered, a[k]))
+        j = _root(parent, _position(nodes, numbered, b[k]))
         if i < j:
             parent[j] = i
         elif j < i:
@@ -180,7 +185,7 @@ def _label_components(nodes, a, b):
             labels[i] = labels[root]
     edge_labels = np.empty(len(a), np.int64)
     for k in range(len(a)):
-        edge_labels[k] = labels[a[k] if numbered else np.searchsorted(nodes, a[k])]
+        edge_labels[k] = labels[_position(nodes, numbered, a[k])]
     return count, labels, edge_labels
 
 
@@ -247,11 +252,10 @@ def _bounded(nodes: np.ndarray, edges: Edges, threshold: float, limit: int) -> I
             yield from (nodes[start : start + limit] for start in range(0, len(nodes), limit))
             continue
         keep = edges[2] >= stricter
-        pieces = [(piece, tuple(e.copy() for e in inner) if len(piece) > limit else None, stricter)
-                  for piece, inner in _components(nodes, tuple(e[keep] for e in edges))]
+        cut = _components(nodes, tuple(e[keep] for e in edges))  # runs when iterated, after this step's edges go
         del edges, keep
-        todo.extend(reversed(pieces))
-        del pieces
+        todo.extend(reversed([(piece, tuple(e.copy() for e in inner) if len(piece) > limit else None, stricter)
+                              for piece, inner in cut]))
 
 
 def _distances(t: np.ndarray, idx: np.ndarray, sim: _Similarity, window: Optional[float]) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 The model is loaded once per worker process (``load_model`` runs on the
 worker, never in the launcher) and released when idle (``ReleasedWhenIdle``),
-so the stages after this one have the worker's memory. Batches are formed from content, not from
-bundles: padding a text beside others changes its embedding in the last
-bits, and the output must not depend on the runner. Groups are spread over
+so the stages after this one have the worker's memory. Batches are formed
+from content, not from bundles: padding a text beside others changes its
+embedding in the last bits, and the output must not depend on the runner. Groups are spread over
 hash buckets, sorted by length (which also minimises padding) and cut into
 ``batch_size`` chunks; each chunk is one RunInference example.
 
