@@ -193,15 +193,24 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--copy-path-only", action="store_true",
                         help="measure only the Beam copy path for these sizes, keeping earlier results")
+    parser.add_argument("--end-to-end-only", action="store_true",
+                        help="run only `newsdedup run` for these sizes, keeping earlier results")
     parser.add_argument("--copy-path-jobs", default="ours,described,baseline",
                         help="which copy-path jobs to run (the straightforward baseline takes ~30 min at 1M)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override for the end-to-end run, recorded beside its figures "
+                             "(e.g. stories.max_seq_length=16 to embed 1M articles in half an hour)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     saved = WORK / "results.json"
+    keep = (args.copy_path_only or args.end_to_end_only) and saved.exists()
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                                 "commit": head},  # the code measured, whatever is committed before the page is rendered again
-                     "sizes": json.loads(saved.read_text())["sizes"] if args.copy_path_only and saved.exists() else {}}
+    earlier = json.loads(saved.read_text()) if keep else {"sizes": {}, "runs": []}
+    # Every run that wrote into these results, with the code it measured: a page can combine several.
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+                     "runs": earlier.get("runs", []) + [{"commit": head, "args": sys.argv[1:]}],
+                     "sizes": earlier["sizes"]}
+    config_label = " ".join(args.set) or "default"
     newsdedup = str(Path(sys.executable).with_name("newsdedup"))
     for size in sizes:
         path = corpus(size)
@@ -210,8 +219,8 @@ def main() -> None:
         # --copy-path-only replaces the copy path of an earlier run's entry and keeps the rest of it
         entry: dict = results["sizes"].get(str(size), {}) | {
             "articles": size, "originals": sum(1 for r in records if not r.get("copy_of"))}
-        print(f"[{size}] stages", flush=True)
-        if size == sizes[0] and not args.copy_path_only:
+        if size == sizes[0] and not (args.copy_path_only or args.end_to_end_only):
+            print(f"[{size}] stages", flush=True)
             entry["stages"] = stage_rates(lines[:20_000])
             print(json.dumps(entry["stages"], indent=1), flush=True)
             leads = [lead(r["title"], clean(r["body"], STRIPPER, CONFIG.normalize.max_chars), CONFIG.stories.lead_chars)
@@ -219,20 +228,22 @@ def main() -> None:
             print(f"[{size}] embeddings", flush=True)
             entry["embeddings"] = embedding_ratio(leads)
             print(json.dumps(entry["embeddings"], indent=1), flush=True)
-        print(f"[{size}] copy path", flush=True)
-        runs = {job: copy_path_run(job, [str(path)]) for job in args.copy_path_jobs.split(",")}
-        entry["copy_path"] = {job: run | {"docs_per_s": size / run["pipeline_s"]} for job, run in runs.items()}
-        if "baseline" in runs and "ours" in runs:
-            entry["copy_path"]["speedup"] = runs["baseline"]["pipeline_s"] / runs["ours"]["pipeline_s"]
-        print(json.dumps(entry["copy_path"], indent=1), flush=True)
-        results["sizes"][str(size)] = entry
+        if not args.end_to_end_only:
+            print(f"[{size}] copy path", flush=True)
+            runs = {job: copy_path_run(job, [str(path)]) for job in args.copy_path_jobs.split(",")}
+            entry["copy_path"] = {job: run | {"docs_per_s": size / run["pipeline_s"]} for job, run in runs.items()}
+            if "baseline" in runs and "ours" in runs:
+                entry["copy_path"]["speedup"] = runs["baseline"]["pipeline_s"] / runs["ours"]["pipeline_s"]
+            print(json.dumps(entry["copy_path"], indent=1), flush=True)
+            results["sizes"][str(size)] = entry
         if args.copy_path_only:
             continue
-        print(f"[{size}] end to end", flush=True)
+        print(f"[{size}] end to end ({config_label})", flush=True)
         out = WORK / f"run-{size}"
-        e2e = run_command([newsdedup, "run", "--input", str(path), "--output", str(out), "--overwrite"])
+        overrides = [arg for kv in args.set for arg in ("--set", kv)]
+        e2e = run_command([newsdedup, "run", "--input", str(path), "--output", str(out), "--overwrite", *overrides])
         manifest = json.loads((out / "manifest.json").read_text())
-        entry["end_to_end"] = {k: v for k, v in e2e.items() if k != "output"} | {
+        entry.setdefault("end_to_end", {})[config_label] = {k: v for k, v in e2e.items() if k != "output"} | {
             "counts": manifest["counts"], "stage_seconds": manifest.get("stage_seconds", {})}
         results["sizes"][str(size)] = entry
         print(json.dumps(entry, indent=1, default=str), flush=True)
@@ -251,13 +262,11 @@ STAGE_ROWS = [  # results of earlier runs may lack a row
 
 
 def render(results: dict, sizes: list[int]) -> str:
-    full = [s for s in sizes if "end_to_end" in results["sizes"][str(s)]]
-    partial = [s for s in sizes if s not in full]
     lines = ["# Benchmarks", "",
-             f"Written by `make bench` at commit `{results['machine'].get('commit', '?')}` on {results['machine']['cpus']} CPUs, Python "
-             f"{results['machine']['python']}: every section for {', '.join(f'{s:,}' for s in full)} articles"
-             + (f"; the copy path only (`--copy-path-only`) for {', '.join(f'{s:,}' for s in partial)}" if partial else "")
-             + ". Ratios compare runs made in the same session; absolute rates move with the machine's load.", ""]
+             f"Written by `benchmarks/run_bench.py` (`make bench`) on {results['machine']['cpus']} CPUs, Python "
+             f"{results['machine']['python']}, in these runs, each keeping the results of the ones before:", "",
+             *(f"- `run_bench.py {' '.join(run['args'])}` at commit `{run['commit']}`" for run in results["runs"]), "",
+             "Ratios compare runs made in the same session; absolute rates move with the machine's load.", ""]
     first = next(results["sizes"][str(s)] for s in sizes if "stages" in results["sizes"][str(s)])
     lines += _targets(results, sizes, first)
     sig = first["stages"]["signing"]
@@ -292,7 +301,9 @@ def render(results: dict, sizes: list[int]) -> str:
               "| articles | ours docs/s | + story features docs/s | straightforward job docs/s | speed-up | peak RSS ours / + features / straightforward |",
               "|---|---|---|---|---|---|"]
     for size in sizes:
-        cp = results["sizes"][str(size)]["copy_path"]
+        cp = results["sizes"][str(size)].get("copy_path")
+        if not cp:
+            continue
         rate = lambda job: f"{cp[job]['docs_per_s']:,.0f}" if job in cp else "not run"  # noqa: E731
         rss = " / ".join(f"{cp[job]['peak_rss_gb']:.2f}" if job in cp else "–" for job in ("ours", "described", "baseline"))
         speedup = f"{cp['speedup']:.1f}×" if "speedup" in cp else "–"
@@ -302,16 +313,15 @@ def render(results: dict, sizes: list[int]) -> str:
               "\"+ story features\" adds Describe (language, lead, names and numbers, copy profile), which the full pipeline "
               "computes in the same fused pass; the copy path proper stops at the signature.", "",
               "## End to end (`newsdedup run`, default config, embeddings included)", "",
-              "| articles | originals | copy groups | stories | wall | CPU s | docs/s | peak RSS (process tree) |",
-              "|---|---|---|---|---|---|---|---|"]
-    for size in (s for s in sizes if "end_to_end" in results["sizes"][str(s)]):
-        e = results["sizes"][str(size)]
-        e2e = e["end_to_end"]
-        lines.append(f"| {size:,} | {e['originals']:,} | {e2e['counts']['copy_groups']:,} | {e2e['counts']['stories']:,} | "
+              "| articles | config | originals | copy groups | stories | wall | CPU s | docs/s | peak RSS (process tree) |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    runs = [(size, label, e2e) for size in sizes for label, e2e in results["sizes"][str(size)].get("end_to_end", {}).items()]
+    for size, label, e2e in runs:
+        originals = results["sizes"][str(size)]["originals"]
+        lines.append(f"| {size:,} | {_config(label)} | {originals:,} | {e2e['counts']['copy_groups']:,} | {e2e['counts']['stories']:,} | "
                      f"{e2e['wall_s'] / 60:.1f} min | {e2e['cpu_s']:,.0f} | {size / e2e['wall_s']:,.0f} | {e2e['peak_rss_gb']:.2f} GiB |")
-    for size in (s for s in sizes if results["sizes"][str(s)].get("end_to_end", {}).get("stage_seconds")):
-        e2e = results["sizes"][str(size)]["end_to_end"]
-        lines += ["", f"Where the {size:,}-article run spent its time: seconds per stage in the workers, from the "
+    for size, label, e2e in (run for run in runs if run[2].get("stage_seconds")):
+        lines += ["", f"Where the {size:,}-article run ({_config(label)}) spent its time: seconds per stage in the workers, from the "
                   "DirectRunner's execution-time metrics (sampled; summed over both workers, so they can exceed the wall time).", "",
                   "| stage | seconds | share |", "|---|---|---|"]
         total = sum(e2e["stage_seconds"].values())
@@ -321,9 +331,15 @@ def render(results: dict, sizes: list[int]) -> str:
         lines += ["", NOTES.read_text(encoding="utf-8").strip()]
     lines += ["", "## Reproduce", "", "```sh", "make bench                 # 10k and 100k",
               ".venv/bin/python benchmarks/run_bench.py --sizes 1000000 --copy-path-only --copy-path-jobs ours  # + the 1M copy path",
+              "# + memory end to end at 100k and 1M, with 16-token embeddings so that 1M takes ~40 min instead of hours",
+              ".venv/bin/python benchmarks/run_bench.py --sizes 100000,1000000 --end-to-end-only --set stories.max_seq_length=16",
               "make bench SIZE=1000000     # everything at 1M (end to end: hours)",
               ".venv/bin/python benchmarks/bench_signatures.py --docs 20000", "```", ""]
     return "\n".join(lines)
+
+
+def _config(label: str) -> str:
+    return label if label == "default" else f"`{label}`"
 
 
 def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
@@ -334,23 +350,22 @@ def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
             ("signatures within 1.5× of the floor", f"{sig['kernel_time_over_floor']:.2f}×", yes(sig["kernel_time_over_floor"] <= 1.5)),
             ("embedding handler ≥ 0.9× plain encode", f"{emb['handler_over_plain']:.2f}×", yes(emb["handler_over_plain"] >= 0.9))]
     for size in sizes:
-        ours = results["sizes"][str(size)]["copy_path"].get("ours")
+        ours = results["sizes"][str(size)].get("copy_path", {}).get("ours")
         if ours and size >= 100_000:
             rows.append((f"copy path ≥ 15k docs/s ({size:,})", f"{ours['docs_per_s']:,.0f} docs/s", yes(ours["docs_per_s"] >= 15_000)))
-    e2e = results["sizes"].get("100000", {}).get("end_to_end")
+    e2e = results["sizes"].get("100000", {}).get("end_to_end", {}).get("default")
     if e2e:
         rows.append(("100k end to end ≤ 30 min", f"{e2e['wall_s'] / 60:.1f} min", yes(e2e["wall_s"] <= 1800)))
     big, small = results["sizes"].get("1000000", {}), results["sizes"].get("100000", {})
-    whole = "end_to_end" in big  # memory is judged end to end when 1M ran end to end, else on the copy path
-
-    def measured(entry: dict):
-        return entry.get("end_to_end") if whole else entry.get("copy_path", {}).get("ours")
-
-    at_1m, at_100k = measured(big), measured(small)
+    # Memory is judged end to end with one config run at both sizes (the default first), else on the copy path.
+    both = [label for label in big.get("end_to_end", {}) if label in small.get("end_to_end", {})]
+    label = "default" if "default" in both else next(iter(both), None)
+    at_1m, at_100k = ((big["end_to_end"][label], small["end_to_end"][label]) if label
+                      else (big.get("copy_path", {}).get("ours"), small.get("copy_path", {}).get("ours")))
     if at_1m and at_100k:
-        what = "end to end" if whole else "copy path only"
+        what = f"end to end, {_config(label)}" if label else "copy path only"
         growth = at_1m["peak_rss_gb"] / at_100k["peak_rss_gb"]
-        verdict = yes(at_1m["peak_rss_gb"] <= 8e9 / 2**30 and growth < 10) + ("" if whole else " for the copy path; end to end at 1M is not in this run (see the notes)")
+        verdict = yes(at_1m["peak_rss_gb"] <= 8e9 / 2**30 and growth < 10) + ("" if label else " for the copy path; end to end at 1M is not in this run (see the notes)")
         rows.append((f"peak RSS at 1M ≤ 8 GB, sublinear ({what})",
                      f"{at_1m['peak_rss_gb']:.2f} GiB; {growth:.1f}× the 100k figure ({at_100k['peak_rss_gb']:.2f} GiB) for 10× the articles",
                      verdict))
