@@ -11,7 +11,9 @@ Usage: python benchmarks/copy_path.py {ours,described,baseline} FILE... [--worke
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from functools import partial
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -29,13 +31,13 @@ from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
 
-def ours(p: beam.Pipeline, files, config: Config, described: bool = False):
+def ours(p: beam.Pipeline, files, config: Config, scratch: str, described: bool = False):
     ranges = p | "Split" >> SplitFiles(files)
     articles, _ = read_unique_articles(ranges)
     signed = (articles | "Fingerprint" >> Fingerprint(config)).signed
     if described:  # with the story features the full pipeline computes in the same pass
         signed = (signed | "Describe" >> Describe(config)).members
-    roots = signed | "Pairs" >> FindCopyPairs(config.copies) | "Link" >> LinkCopies()
+    roots = signed | "Pairs" >> FindCopyPairs(config.copies, scratch) | "Link" >> LinkCopies()
     return roots | "Count" >> beam.combiners.Count.Globally()
 
 
@@ -68,7 +70,7 @@ def _naive_pairs(item, threshold):
                 yield b, a, j
 
 
-def baseline(p: beam.Pipeline, files, config: Config):
+def baseline(p: beam.Pipeline, files, config: Config, scratch: str):
     """A straightforward job: per-article MinHash, one shuffle record per band."""
     read = p | "Split" >> SplitFiles(files) | "Read" >> ReadArticles()
     pairs = (
@@ -91,12 +93,12 @@ def main() -> None:
     args = parser.parse_args()
     options = PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=multi_processing",
                                f"--direct_num_workers={args.workers}", "--default_sdk_harness_log_level=WARNING"])
-    build = {"ours": ours, "described": lambda p, f, c: ours(p, f, c, described=True), "baseline": baseline}[args.job]
+    build = {"ours": ours, "described": partial(ours, described=True), "baseline": baseline}[args.job]
     stream_stage_inputs()
     keep_releasing_freed_memory()  # as newsdedup run does
     started = time.perf_counter()
-    with beam.Pipeline(options=options) as p:
-        build(p, args.files, Config())
+    with tempfile.TemporaryDirectory(prefix="copy-path-") as scratch, beam.Pipeline(options=options) as p:
+        build(p, args.files, Config(), scratch)
     print(f"pipeline_seconds {time.perf_counter() - started:.3f}")
 
 

@@ -43,7 +43,7 @@ def CarriedFields(members):  # noqa: N802 - a PTransform
 
 
 def scratch_directory(directory: str) -> str:
-    """Where stages leave files for later stages (the group vectors); removed before the output is committed."""
+    """Where stages leave files for later stages (signature blocks, group vectors); removed before the output is committed."""
     return FileSystems.join(directory, "_scratch")
 
 
@@ -54,7 +54,8 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     articles, read_rejects = read_unique_articles(ranges)
     signed = articles | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)
-    roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies) | "LinkCopies" >> LinkCopies()
+    blocks = FileSystems.join(scratch_directory(directory), "signatures")
+    roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies, blocks) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
     groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
     vectors = FileSystems.join(scratch_directory(directory), "vectors")

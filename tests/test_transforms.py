@@ -21,6 +21,7 @@ from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
 from newsdedup.transforms.embed_groups import load_vectors, save_vectors
+from newsdedup.transforms.scratch import load_strings, save_strings
 from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
@@ -82,15 +83,26 @@ def test_fingerprint_strips_detects_and_signs():
             equal_to([("en", True, True)]))
 
 
-def test_find_copy_pairs_and_link_copies():
+def test_find_copy_pairs_and_link_copies(tmp_path):
     edited = BODY.replace("on Wednesday", "on Wednesday morning") + " More at eleven."
     members = [_member("a", BODY.lower()), _member("b", edited.lower()), _member("c", "completely different words here " * 5)]
     with TestPipeline() as p:
-        pair_lists = p | beam.Create([members[:1], members[1:]]) | FindCopyPairs(CopiesConfig())  # a copy in another batch
+        pair_lists = p | beam.Create([members[:1], members[1:]]) | FindCopyPairs(CopiesConfig(), str(tmp_path))  # a copy in another batch
         pairs = pair_lists | beam.FlatMap(lambda b: b)
         assert_that(pairs | beam.Map(lambda e: (e[0], e[1], e[2] > 0.5)), equal_to([("a", "b", True)]), label="pairs")
         roots = pair_lists | LinkCopies()
         assert_that(roots, equal_to([("a", "a"), ("b", "a")]), label="roots")
+    blocks = sorted(load_strings(str(f)) for f in tmp_path.iterdir())  # one signature block per batch, ids with it
+    assert [ids for ids, _ in blocks] == [["a"], ["b", "c"]]
+    assert all(np.array_equal(sigs, np.stack([m.signature for m in members if m.article_id in ids])) for ids, sigs in blocks)
+
+
+def test_strings_and_an_array_round_trip_through_one_file(tmp_path):
+    ids = ["efe-1", "", "Ñandú/ü\n\x1f", "x" * 1000]
+    sigs = np.arange(4 * 128, dtype=np.uint64).reshape(4, 128)
+    path = save_strings(str(tmp_path / "blocks" / "b.npy"), ids, sigs)
+    loaded_ids, loaded = load_strings(path)
+    assert loaded_ids == ids and np.array_equal(loaded, sigs) and loaded.dtype == np.uint64
 
 
 def test_group_copies_chooses_the_canonical():
@@ -181,10 +193,11 @@ def test_a_record_that_breaks_fingerprinting_goes_to_rejects():
                     equal_to([("feed.jsonl", 9, "processing_error", "fingerprinting failed")]), label="rejects")
 
 
-def test_oversized_buckets_still_connect_every_copy():
+def test_oversized_buckets_still_connect_every_copy(tmp_path):
     members = [_member(f"r{i:02d}", BODY.lower()) for i in range(12)]
     with TestPipeline() as p:
-        roots = p | beam.Create([members[:5], members[5:]]) | FindCopyPairs(CopiesConfig(max_bucket_size=3)) | LinkCopies()
+        roots = p | beam.Create([members[:5], members[5:]]) | FindCopyPairs(CopiesConfig(max_bucket_size=3), str(tmp_path)) \
+            | LinkCopies()
         assert_that(roots, equal_to([(f"r{i:02d}", "r00") for i in range(12)]))
 
 

@@ -29,6 +29,7 @@ from newsdedup.canonical import CanonicalPolicy
 from newsdedup.embedding.model import ReleasedWhenIdle, load_model
 from newsdedup.records import EmbeddedGroups
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+from newsdedup.transforms.scratch import load_arrays, save_arrays
 
 BUCKETS = 64
 
@@ -85,15 +86,11 @@ def _chunks(item, batch_size: int):
 def save_vectors(directory: str, keys: Sequence[str], vectors: np.ndarray) -> str:
     """Write one chunk's vectors as .npy; returns the file's path."""
     name = hashlib.sha1("\n".join(keys).encode()).hexdigest()
-    path = FileSystems.join(directory, f"{name}.npy")
-    with FileSystems.create(path) as stream:
-        np.save(stream, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-    return path
+    return save_arrays(FileSystems.join(directory, f"{name}.npy"), [np.asarray(vectors, dtype=np.float32)])
 
 
 def load_vectors(path: str) -> np.ndarray:
-    with FileSystems.open(path) as stream:
-        return np.load(stream, allow_pickle=False)
+    return load_arrays(path, 1)[0]
 
 
 class _Collect(CountingDoFn):

@@ -1,0 +1,42 @@
+"""Arrays that a later stage reads from a file instead of through the runner.
+
+Large arrays (signature blocks, group vectors) are what a Python Beam job
+pays most to move: DirectRunner pickles a CoGroupByKey's input once more in
+a stage of its own, and holds it while it waits. Stages write such arrays
+under the run's scratch folder (any Beam filesystem) and pass the file's
+name. Names come from content, so a retried bundle rewrites the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from apache_beam.io.filesystems import FileSystems
+
+
+def save_arrays(path: str, arrays: Sequence[np.ndarray]) -> str:
+    """Write ``arrays`` one after another as .npy into one file; returns ``path``."""
+    with FileSystems.create(path) as stream:
+        for array in arrays:
+            np.save(stream, np.ascontiguousarray(array), allow_pickle=False)
+    return path
+
+
+def load_arrays(path: str, count: int) -> list[np.ndarray]:
+    with FileSystems.open(path) as stream:
+        return [np.load(stream, allow_pickle=False) for _ in range(count)]
+
+
+def save_strings(path: str, strings: Sequence[str], array: np.ndarray) -> str:
+    """Strings (as UTF-8 lengths and bytes, no fixed width) and an array in one file."""
+    encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+    lengths = np.array([len(e) for e in encoded], dtype=np.int64)
+    return save_arrays(path, [lengths, np.frombuffer(b"".join(encoded), dtype=np.uint8), array])
+
+
+def load_strings(path: str) -> tuple[list[str], np.ndarray]:
+    lengths, data, array = load_arrays(path, 3)
+    ends = np.cumsum(lengths).tolist()
+    raw = data.tobytes()
+    return [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends[:-1]], ends)], array
