@@ -9,8 +9,8 @@ candidate pair then goes to the verification partition of its first block,
 and each block's file, read once, shows every verification partition the
 signatures its pairs there need, once per row. Signatures cross the
 shuffle only where a pair needs them (as whole blocks through a
-CoGroupByKey, DirectRunner pickled them four times: 12% of the copy path's
-time at 100k); only verified pairs leave. No worker ever holds more than
+CoGroupByKey, DirectRunner pickled and unpickled each twice: 10% of the copy
+path's time at 100k); only verified pairs leave. No worker ever holds more than
 one partition's band hashes or candidate pairs.
 """
 
