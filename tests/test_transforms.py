@@ -21,7 +21,6 @@ from newsdedup.schema import REJECTS
 from newsdedup.transforms.assemble_stories import AssembleStories
 from newsdedup.transforms.cluster_stories import ClusterStories
 from newsdedup.transforms.embed_groups import load_vectors, save_vectors
-from newsdedup.transforms.scratch import load_strings, save_strings
 from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.find_copies import FindCopyPairs
@@ -29,6 +28,7 @@ from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies, build_group
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
+from newsdedup.transforms.scratch import load_strings, save_strings
 from newsdedup.transforms import write_tables
 from newsdedup.transforms.write_tables import WriteTable
 

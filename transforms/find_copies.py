@@ -21,10 +21,9 @@ import zlib
 from typing import Iterator
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import TaggedOutput
 import numpy as np
-
-from apache_beam.io.filesystems import FileSystems
 
 from newsdedup import lsh
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
