@@ -71,21 +71,26 @@ class LanguageConfig:
     min_chars: int = 20
 
 
+# Kept equal to newsdedup.signing.HASHES (a test checks); not imported, so the launcher
+# validates a config without compiling the signing kernel.
+SHINGLE_HASHES = ("multilinear", "murmur3", "sha1")
+
+
 @dataclass(frozen=True)
 class CopiesConfig:
     shingle_kind: str = "word"
     shingle_size: int = 3
     num_perm: int = 128
     seed: int = 1
-    hash: str = "murmur3"
+    hash: str = "multilinear"
     threshold: float = 0.3
     max_bucket_size: int = 1000
 
     def __post_init__(self) -> None:
         if self.shingle_kind not in ("word", "char"):
             raise ConfigError(f"copies.shingle_kind must be 'word' or 'char', got {self.shingle_kind!r}")
-        if self.hash not in ("murmur3", "sha1"):
-            raise ConfigError(f"copies.hash must be 'murmur3' or 'sha1', got {self.hash!r}")
+        if self.hash not in SHINGLE_HASHES:
+            raise ConfigError(f"copies.hash must be one of {', '.join(map(repr, SHINGLE_HASHES))}, got {self.hash!r}")
         _check_range("copies.threshold", self.threshold, 0.0, 1.0, low_open=True)
         _check_range("copies.shingle_size", self.shingle_size, 1, 64)
         _check_range("copies.num_perm", self.num_perm, 8, 1024)

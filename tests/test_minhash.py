@@ -41,23 +41,60 @@ def test_jaccard_needs_equal_lengths():
         jaccard(signature([b"a"], 16, 1), signature([b"a"], 32, 1))
 
 
+@pytest.mark.parametrize("hash_name", ["multilinear", "murmur3"])
 @pytest.mark.parametrize("kind,size", [("word", 3), ("word", 5), ("char", 4), ("char", 1)])
-def test_compiled_kernel_equals_datasketch_with_murmur3(kind, size):
-    import mmh3
-
+def test_compiled_kernel_equals_datasketch_with_its_hashfunc(kind, size, hash_name):
     from newsdedup.normalize import fold, normalize
-    from newsdedup.signing import murmur3_32, sign_texts
+    from newsdedup.signing import hashfunc, sign_texts
 
     texts = TEXTS + ["", "año niño é ü 😀", "a b", "Ｈｅｌｌｏ,  WORLD — “¡Año!” don't_stop\n\nStraße 12,5 %"]
-    sigs, counts = sign_texts([fold(t) for t in texts], kind, size, 128, 1)  # the kernel finds the words
-    for text, sig, count in zip(texts, sigs, counts):
-        grams = shingles(normalize(text), kind, size)
-        reference = MinHash(num_perm=128, seed=1, hashfunc=lambda b: mmh3.hash(b, 0, signed=False))
-        reference.update_batch(grams)
-        np.testing.assert_array_equal(sig, reference.hashvalues)
-        assert (count > 0) == bool(grams)
-    for data in [b"", b"a", b"abcd", b"abcde", "ñandú".encode()]:
+    for max_chars in (None, 1, 4, 9, 23):
+        sigs, counts = sign_texts([fold(t) for t in texts], kind, size, 128, 1, max_chars, hash_name)
+        for text, sig, count in zip(texts, sigs, counts):  # the kernel finds the words
+            grams = shingles(normalize(text)[:max_chars], kind, size)
+            reference = MinHash(num_perm=128, seed=1, hashfunc=hashfunc(hash_name, kind))
+            reference.update_batch(grams)
+            np.testing.assert_array_equal(sig, reference.hashvalues)
+            assert (count > 0) == bool(grams)
+
+
+def test_murmur3_is_mmh3():
+    import mmh3
+
+    from newsdedup.signing import murmur3_32
+
+    for length in range(12):  # every tail length, in and out of whole blocks
+        data = "ñandú-abcdefgh".encode()[:length]
         assert murmur3_32(data) == mmh3.hash(data, 0, signed=False)
+
+
+def test_multilinear_combines_word_hashes_in_order():
+    """Each word is hashed once; the keys weigh it by its place, so order matters and lengths differ."""
+    from newsdedup.signing import multilinear_32, multilinear_keys, murmur3_32
+
+    keys = [int(k) for k in multilinear_keys(3)]
+    expected = (keys[0] + keys[1] * murmur3_32(b"a") + keys[2] * murmur3_32(b"bb") + keys[3] * murmur3_32(b"c")) % 2**64
+    assert multilinear_32(b"a bb c", "word") == expected >> 32
+    assert multilinear_32(b"c bb a", "word") != multilinear_32(b"a bb c", "word")
+    assert multilinear_32(b"a bb", "word") != multilinear_32(b"a bb c", "word")
+    assert multilinear_32("añb".encode(), "char") == (keys[0] + keys[1] * murmur3_32(b"a") + keys[2] * murmur3_32("ñ".encode())
+                                                      + keys[3] * murmur3_32(b"b")) % 2**64 >> 32
+    assert list(multilinear_keys(5)[:4]) == keys  # a shorter shingle uses the first keys of a longer one
+
+
+def test_hashfunc_names():
+    from newsdedup.pipeline.config import SHINGLE_HASHES, ConfigError, CopiesConfig
+    from newsdedup.signing import HASHES, hashfunc, murmur3_32, sign_texts
+
+    assert SHINGLE_HASHES == HASHES
+    with pytest.raises(ConfigError, match="copies.hash must be one of 'multilinear', 'murmur3', 'sha1'"):
+        CopiesConfig(hash="md5")
+
+    assert hashfunc("murmur3", "word") is murmur3_32 and hashfunc("sha1", "word") is None
+    with pytest.raises(ValueError, match="unknown hash"):
+        hashfunc("md5", "word")
+    with pytest.raises(ValueError, match="compiled kernel"):
+        sign_texts(["a"], "word", 3, 16, 1, None, "sha1")
 
 
 def test_sha1_path_equals_datasketch_defaults():
@@ -74,16 +111,17 @@ def test_sha1_path_equals_datasketch_defaults():
 def test_matching_signatures_from_raw_text_with_either_hash():
     """``sign_matching`` signs what ``matching_text`` would give: the folded body, else the headline."""
     from newsdedup.normalize import FurnitureStripper, clean, matching_text
-    from newsdedup.signing import murmur3_32, sign_matching
+    from newsdedup.signing import HASHES, hashfunc, sign_matching
 
     stripper = FurnitureStripper.from_config([], [])
     titles, bodies = ["Ｈｅａｄｌｉｎｅ only", "Ignored headline"], ["", "The Kremlin URGED… both sides — to talk, again & again."]
     cleaned = [clean(b, stripper, 30) for b in bodies]
-    for hash_name, hashfunc in (("sha1", None), ("murmur3", murmur3_32)):
+    for hash_name in HASHES:
         sigs, counts = sign_matching(titles, [c.content for c in cleaned], "word", 3, 64, 5, hash_name, 30)
         for title, c, sig, count in zip(titles, cleaned, sigs, counts):
             grams = shingles(matching_text(title, c, 30), "word", 3)
-            reference = MinHash(num_perm=64, seed=5, **({"hashfunc": hashfunc} if hashfunc else {}))
+            func = hashfunc(hash_name, "word")
+            reference = MinHash(num_perm=64, seed=5, **({"hashfunc": func} if func else {}))
             reference.update_batch(grams)
             np.testing.assert_array_equal(sig, reference.hashvalues)
             assert count > 0

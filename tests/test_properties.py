@@ -13,7 +13,7 @@ from newsdedup.lsh import band_hashes
 from newsdedup.minhash import signature
 from newsdedup.normalize import clean, matching_text, normalize
 from newsdedup.shingle import shingles
-from newsdedup.signing import murmur3_32, sign_matching
+from newsdedup.signing import hashfunc, sign_matching
 
 from test_canonical import C
 from test_normalize import STRIPPER
@@ -102,14 +102,15 @@ _MIXED = st.text(alphabet=st.sampled_from(list("ab_ é1 ,.\n\t\u00a0—😀Ⅻ٣
 
 
 @settings(max_examples=300, deadline=None)
-@given(_MIXED, _MIXED, st.integers(1, 40), st.sampled_from([("word", 3), ("word", 1), ("char", 4)]))
-def test_signing_finds_the_words_normalize_would(title, body, max_chars, shingling):
-    """The kernel joins words itself: its signature is datasketch's over ``matching_text``."""
+@given(_MIXED, _MIXED, st.integers(1, 40), st.sampled_from([("word", 3), ("word", 1), ("char", 4)]),
+       st.sampled_from(["multilinear", "murmur3"]))
+def test_signing_finds_the_words_normalize_would(title, body, max_chars, shingling, hash_name):
+    """The kernel finds words itself: its signature is datasketch's over ``matching_text``."""
     kind, size = shingling
     cleaned = clean(body, STRIPPER, max_chars)
-    sigs, counts = sign_matching([title], [cleaned.content], kind, size, 64, 1, "murmur3", max_chars)
+    sigs, counts = sign_matching([title], [cleaned.content], kind, size, 64, 1, hash_name, max_chars)
     grams = shingles(matching_text(title, cleaned, max_chars), kind, size)
-    reference = MinHash(num_perm=64, seed=1, hashfunc=murmur3_32)
+    reference = MinHash(num_perm=64, seed=1, hashfunc=hashfunc(hash_name, kind))
     reference.update_batch(grams)
     np.testing.assert_array_equal(sigs[0], reference.hashvalues)
     assert (counts[0] > 0) == bool(grams)
