@@ -287,8 +287,8 @@ def render(results: dict, sizes: list[int]) -> str:
               "faster than the floor. Both kernels sign batches of 512 texts, as Fingerprint calls them.", ""]
     news = first["stages"].get("signing_news_bodies")
     if news:
-        lines += [f"The table above uses the simulated corpus, whose reprints are short. On {news['docs']:,} real news bodies "
-                  "(ECB+ and seeds, `benchmarks/bench_signatures.py`), closer to the issue's anchor lengths: kernel "
+        lines += [f"The table above uses the simulated corpus's matching texts. On {news['docs']:,} real news bodies "
+                  "(ECB+ and seeds, `benchmarks/bench_signatures.py`): kernel "
                   f"{news['kernel_docs_per_s']:,.0f} docs/s (`murmur3` {news['kernel_murmur3_docs_per_s']:,.0f}), floor "
                   f"{news['floor_docs_per_s']:,.0f}, `update_batch` (SHA-1) {news['update_batch_sha1_docs_per_s']:,.0f}: "
                   f"**{news['speedup_vs_update_batch_sha1']:.0f}×** update_batch, **{news['kernel_time_over_floor']:.2f}×** "
