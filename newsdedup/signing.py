@@ -278,18 +278,17 @@ def _sign_batch(data, offsets, is_word, max_chars, char_mode, size, keys, a, b, 
             continue
         if multilinear:
             count = _combine(units, n, size, keys, hashes)
-        elif n <= size:
-            hashes[0] = _fmix(murmur3_span(text, 0, hi))
-            count = 1
-        else:
-            count = n - size + 1
+        else:  # each run of ``size`` units (all ``n`` when fewer): its bytes, without the separator after it
+            width = min(n, size)
+            count = n - width + 1
             for j in range(count):
-                hashes[j] = _fmix(murmur3_span(text, starts[j], starts[j + size] - sep))
+                hashes[j] = _fmix(murmur3_span(text, starts[j], starts[j + width] - sep))
         _fold(out[d], hashes, count, a, b)
         counts[d] = count
 
 
-HASHES = ("multilinear", "murmur3", "sha1")
+COMPILED_HASHES = ("multilinear", "murmur3")
+HASHES = (*COMPILED_HASHES, "sha1")
 
 
 def murmur3_32(data: bytes) -> int:
@@ -325,9 +324,9 @@ def sign(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: int, h
     found here. ``multilinear`` and ``murmur3`` run the compiled kernel;
     ``sha1`` (datasketch's default hashfunc) shingles and hashes in Python,
     for interoperability with sketches made with datasketch's defaults,
-    about a hundred times slower.
+    tens of times slower.
     """
-    if hash_name in ("multilinear", "murmur3"):
+    if hash_name in COMPILED_HASHES:
         return sign_texts(texts, kind, size, num_perm, seed, max_chars, hash_name)
     if hash_name != "sha1":
         raise ValueError(f"unknown hash {hash_name!r}; expected one of {HASHES}")
@@ -341,8 +340,8 @@ def sign_texts(texts: Sequence[str], kind: str, size: int, num_perm: int, seed: 
     """``sign`` with the compiled kernel."""
     if kind not in ("word", "char"):
         raise ValueError(f"unknown shingle kind {kind!r}")
-    if hash_name not in ("multilinear", "murmur3"):
-        raise ValueError(f"the compiled kernel hashes with 'multilinear' or 'murmur3', not {hash_name!r}")
+    if hash_name not in COMPILED_HASHES:
+        raise ValueError(f"the compiled kernel hashes with one of {COMPILED_HASHES}, not {hash_name!r}")
     encoded = [t.encode("utf-8", "surrogatepass") for t in texts]  # lone surrogates are never word characters
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
