@@ -28,7 +28,7 @@ from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies, build_group
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
-from newsdedup.transforms.scratch import load_strings, save_strings
+from newsdedup.transforms.scratch import load_strings_and_array, save_strings_and_array
 from newsdedup.transforms import write_tables
 from newsdedup.transforms.write_tables import WriteTable
 
@@ -92,7 +92,8 @@ def test_find_copy_pairs_and_link_copies(tmp_path):
         assert_that(pairs | beam.Map(lambda e: (e[0], e[1], e[2] > 0.5)), equal_to([("a", "b", True)]), label="pairs")
         roots = pair_lists | LinkCopies()
         assert_that(roots, equal_to([("a", "a"), ("b", "a")]), label="roots")
-    blocks = sorted(load_strings(str(f)) for f in tmp_path.iterdir())  # one signature block per batch, ids with it
+    # one signature block per batch, ids with it
+    blocks = sorted(load_strings_and_array(str(f)) for f in tmp_path.iterdir())
     assert [ids for ids, _ in blocks] == [["a"], ["b", "c"]]
     assert all(np.array_equal(sigs, np.stack([m.signature for m in members if m.article_id in ids])) for ids, sigs in blocks)
 
@@ -100,8 +101,8 @@ def test_find_copy_pairs_and_link_copies(tmp_path):
 def test_strings_and_an_array_round_trip_through_one_file(tmp_path):
     ids = ["efe-1", "", "Ñandú/ü\n\x1f", "x" * 1000]
     sigs = np.arange(4 * 128, dtype=np.uint64).reshape(4, 128)
-    path = save_strings(str(tmp_path / "blocks" / "b.npy"), ids, sigs)
-    loaded_ids, loaded = load_strings(path)
+    path = save_strings_and_array(str(tmp_path / "blocks" / "b.npy"), ids, sigs)
+    loaded_ids, loaded = load_strings_and_array(path)
     assert loaded_ids == ids and np.array_equal(loaded, sigs) and loaded.dtype == np.uint64
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from newsdedup import lsh
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
-from newsdedup.transforms.scratch import load_strings, save_strings
+from newsdedup.transforms.scratch import load_strings_and_array, save_strings_and_array
 
 PARTITIONS = 32
 _PARTITION = np.min_scalar_type(PARTITIONS - 1)  # the dtype a partition number travels in
@@ -57,7 +57,7 @@ class _Block(CountingDoFn):
         ids = tuple(m.article_id for m in signed)
         block = hashlib.sha1("\x1f".join(ids).encode()).hexdigest()[:20]
         sigs = np.stack([m.signature for m in signed])
-        save_strings(_block_file(self._blocks_dir, block), ids, sigs)
+        save_strings_and_array(_block_file(self._blocks_dir, block), ids, sigs)
         hashes = lsh.band_hashes(sigs, self._bands, self._rows).ravel()
         rows = np.repeat(np.arange(len(signed), dtype=np.int32), self._bands)
         order = np.array([_id_hash(i) for i in ids], dtype=np.uint64)[rows]
@@ -133,7 +133,7 @@ def _show(item, blocks_dir: str):
     """A block shows each verification partition its rows that pairs there need, each row once."""
     name, needs = item
     needs = list(needs)
-    ids, sigs = load_strings(_block_file(blocks_dir, name))
+    ids, sigs = load_strings_and_array(_block_file(blocks_dir, name))
     where, rows = _unique_pairs(np.concatenate([w for _, w in needs]), np.concatenate([r for r, _ in needs]), len(ids))
     for lo, hi in _runs(where):
         mine = rows[lo:hi]

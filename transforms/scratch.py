@@ -28,14 +28,14 @@ def load_arrays(path: str, count: int) -> list[np.ndarray]:
         return [np.load(stream, allow_pickle=False) for _ in range(count)]
 
 
-def save_strings(path: str, strings: Sequence[str], array: np.ndarray) -> str:
+def save_strings_and_array(path: str, strings: Sequence[str], array: np.ndarray) -> str:
     """Strings (as UTF-8 lengths and bytes, no fixed width) and an array in one file."""
     encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
     lengths = np.array([len(e) for e in encoded], dtype=np.int64)
     return save_arrays(path, [lengths, np.frombuffer(b"".join(encoded), dtype=np.uint8), array])
 
 
-def load_strings(path: str) -> tuple[list[str], np.ndarray]:
+def load_strings_and_array(path: str) -> tuple[list[str], np.ndarray]:
     lengths, data, array = load_arrays(path, 3)
     ends = np.cumsum(lengths).tolist()
     raw = data.tobytes()
