@@ -17,7 +17,6 @@ import json
 import time
 from pathlib import Path
 
-import mmh3
 import numpy as np
 from datasketch import MinHash
 from numba import njit

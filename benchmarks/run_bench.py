@@ -284,7 +284,7 @@ def render(results: dict, sizes: list[int]) -> str:
               "",
               "The floor hashes every shingle's bytes with MurmurHash3, as the `murmur3` hash must; the `multilinear` hash "
               "hashes each word once and combines a shingle's word hashes with a few multiplications, so it can run "
-              "faster than the floor. Both kernels sign batches of 512 texts, as Fingerprint calls them.", ""]
+              f"faster than the floor. Both kernels sign batches of {bench_signatures.BATCH_SIZE} texts, as Fingerprint calls them.", ""]
     news = first["stages"].get("signing_news_bodies")
     if news:
         lines += [f"The table above uses the simulated corpus's matching texts. On {news['docs']:,} real news bodies "
