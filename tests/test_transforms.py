@@ -2,10 +2,12 @@
 
 import dataclasses
 import json
+import pickle
 
 import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -223,3 +225,31 @@ def test_which_duplicate_is_kept_depends_on_content_only():
     assert len(decisions) == 1
     assert [(origin, reason) for origin, (reason, _) in decisions.pop()] == [
         (("a.jsonl", 1), "duplicate_id_conflict"), (("c.jsonl", 2), "duplicate_id_conflict")]
+
+
+def test_batches_are_coded_by_record_coder_which_sizes_without_pickling_every_record(monkeypatch):
+    from apache_beam.runners import pipeline_context
+    from newsdedup.transforms.record_coder import RecordCoder, batch_of
+
+    p = beam.Pipeline()
+    articles, _ = read_unique_articles(p | SplitFiles(["in.jsonl"]))
+    signed = articles | Fingerprint(Config())
+    signed.signed | Describe(Config())
+    proto = p.to_runner_api()
+    context = pipeline_context.PipelineContext(proto.components)
+    batches = tuple(f"ParDo({dofn}).None" for dofn in ("_ReadRange", "_DropRepeated", "_Fingerprint", "_Describe"))
+    coders = {pc.unique_name.split("/")[-1]: str(context.coders.get_by_id(pc.coder_id))
+              for pc in proto.components.pcollections.values() if pc.unique_name.endswith(batches)}
+    assert coders == dict.fromkeys(batches, "ListCoder[RecordCoder]")
+
+    batch = [_article(str(i), body=BODY * (i + 1)) for i in range(50)]
+    coder = beam.coders.registry.get_coder(batch_of(Article))
+    assert coder.decode(coder.encode(batch)) == batch
+    encoded = []
+    monkeypatch.setattr(RecordCoder, "encode", lambda self, value: encoded.append(value) or pickle.dumps(value))
+    impl = coder.get_impl()
+    sizes = [impl.estimate_size(batch), impl.estimate_size(batch)]
+    assert encoded == [batch[0]]  # one record pickled per type and process, not 100
+    assert sizes[0] == sizes[1] > 50 * len(pickle.dumps(batch[0]))
+    with pytest.raises(TypeError, match="no RecordCoder for Reject"):
+        batch_of(Reject)

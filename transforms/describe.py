@@ -13,6 +13,7 @@ from newsdedup import entities, language, normalize
 from newsdedup.records import Member, Signed
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 from newsdedup.transforms.fingerprint import REJECTS, processing_error
+from newsdedup.transforms.record_coder import batch_of
 
 
 class _Describe(CountingDoFn):
@@ -66,4 +67,5 @@ class Describe(beam.PTransform):
         self._config = config
 
     def expand(self, batches):
-        return batches | "Members" >> beam.ParDo(_Describe(self._config)).with_outputs(REJECTS, main="members")
+        describe = beam.ParDo(_Describe(self._config)).with_output_types(batch_of(Member))
+        return batches | "Members" >> describe.with_outputs(REJECTS, main="members")

@@ -26,6 +26,7 @@ from newsdedup.readers import Range, read_range
 from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_id
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 from newsdedup.transforms.read import BATCH_SIZE, ReadArticles, open_file
+from newsdedup.transforms.record_coder import batch_of
 
 REJECTS = "rejects"
 PARTITIONS = 64
@@ -115,7 +116,8 @@ class DropDuplicateIds(beam.PTransform):
         self._dropped = dropped
 
     def expand(self, batches):
-        return batches | "Drop" >> beam.ParDo(_DropRepeated(), AsSingleton(self._dropped)).with_outputs(REJECTS, main="articles")
+        drop = beam.ParDo(_DropRepeated(), AsSingleton(self._dropped)).with_output_types(batch_of(Article))
+        return batches | "Drop" >> drop.with_outputs(REJECTS, main="articles")
 
 
 def read_unique_articles(ranges, batch_size: int = BATCH_SIZE):

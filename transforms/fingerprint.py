@@ -14,6 +14,7 @@ from apache_beam.pvalue import TaggedOutput
 from newsdedup import normalize, signing
 from newsdedup.records import Article, Reject, Signed, article_origin, article_raw
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+from newsdedup.transforms.record_coder import batch_of
 
 REJECTS = "rejects"
 
@@ -63,4 +64,5 @@ class Fingerprint(beam.PTransform):
         self._config = config
 
     def expand(self, batches):
-        return batches | "Sign" >> beam.ParDo(_Fingerprint(self._config)).with_outputs(REJECTS, main="signed")
+        sign = beam.ParDo(_Fingerprint(self._config)).with_output_types(batch_of(Signed))
+        return batches | "Sign" >> sign.with_outputs(REJECTS, main="signed")

@@ -21,6 +21,7 @@ from apache_beam.pvalue import TaggedOutput
 from newsdedup.readers import Range, read_range, split_lines, splittable
 from newsdedup.records import Article, RecordError, Reject, parse_article
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
+from newsdedup.transforms.record_coder import batch_of
 
 REJECTS = "rejects"
 BATCH_SIZE = 512
@@ -103,4 +104,5 @@ class ReadArticles(beam.PTransform):
         self._batch_size = batch_size
 
     def expand(self, ranges):
-        return ranges | "Parse" >> beam.ParDo(_ReadRange(self._batch_size)).with_outputs(REJECTS, main="articles")
+        parse = beam.ParDo(_ReadRange(self._batch_size)).with_output_types(batch_of(Article))
+        return ranges | "Parse" >> parse.with_outputs(REJECTS, main="articles")
