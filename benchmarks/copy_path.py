@@ -23,6 +23,7 @@ from newsdedup.memory import keep_releasing_freed_memory
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import stream_stage_inputs
+from newsdedup.pipeline.options import runner_for
 from newsdedup.shingle import shingles
 from newsdedup.transforms.describe import Describe
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
@@ -97,7 +98,8 @@ def main() -> None:
     stream_stage_inputs()
     keep_releasing_freed_memory()  # as newsdedup run does
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="copy-path-") as scratch, beam.Pipeline(options=options) as p:
+    with tempfile.TemporaryDirectory(prefix="copy-path-") as scratch, \
+            beam.Pipeline(runner=runner_for(options), options=options) as p:
         build(p, args.files, Config(), scratch)
     print(f"pipeline_seconds {time.perf_counter() - started:.3f}")
 

@@ -39,7 +39,7 @@ from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
 from newsdedup.pipeline.graph import build, scratch_directory
-from newsdedup.pipeline.options import pipeline_options
+from newsdedup.pipeline.options import pipeline_options, runner_for
 
 MANIFEST = "manifest.json"
 LOG = "run.log"
@@ -320,7 +320,7 @@ def run(
     stream_stage_inputs()  # else DirectRunner drops elements of large stage inputs
     memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
-    pipeline = beam.Pipeline(options=options)
+    pipeline = beam.Pipeline(runner=runner_for(options), options=options)
     build(pipeline, files, config, staging, metadata)
     # The launcher's log is a local file; a remote output receives a copy on success.
     log = Path(staging) / LOG if _is_local(output) else Path(tempfile.mkstemp(prefix="newsdedup-", suffix=".log")[1])

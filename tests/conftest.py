@@ -11,6 +11,27 @@ SEEDS = ROOT / "seeds" / "articles.jsonl"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prism_attempts():
+    """Tests run offline: Beam's DirectRunner (TestPipeline's) would first fetch Prism from GitHub.
+
+    Each attempt fails at once, so DirectRunner falls back to FnApiRunner as on
+    a machine without network, and is recorded as the attempted pipeline's
+    top-level stage names: ``newsdedup run`` must never make one.
+    """
+    from apache_beam.runners.portability import prism_runner
+
+    attempts = []
+
+    def refuse(runner, pipeline, options):
+        attempts.append({part.full_label for part in pipeline.transforms_stack[0].parts})
+        raise RuntimeError("no network in tests")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prism_runner.PrismRunner, "run_pipeline", refuse)
+        yield attempts
+
+
 @pytest.fixture(scope="session")
 def seed_records():
     return [json.loads(line) for line in SEEDS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -28,6 +28,10 @@ def test_every_record_is_accounted_for(seeds_run, seed_records):
     assert manifest["versions"]["apache-beam"] and manifest["model"] == "multilingual-e5-small"
 
 
+def test_a_run_goes_straight_to_fn_api_runner_without_fetching_prism(seeds_run, prism_attempts):
+    assert not [stages for stages in prism_attempts if "WriteArticles" in stages]
+
+
 def test_the_output_holds_the_tables_manifest_and_log_only(seeds_run):
     """Scratch files (the group vectors ClusterStories reads) are gone once the run is committed."""
     assert sorted(p.name for p in seeds_run.iterdir()) == ["articles", "copies", "manifest.json", "rejects",

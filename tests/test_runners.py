@@ -12,12 +12,13 @@ from pathlib import Path
 import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
+from google.protobuf import json_format
 
 from newsdedup import progress
 from newsdedup.pipeline.cli import main
 from newsdedup.pipeline.config import load_config
 from newsdedup.pipeline.graph import build
-from newsdedup.pipeline.options import pipeline_options
+from newsdedup.pipeline.options import pipeline_options, runner_for
 
 from conftest import ROOT, SEEDS
 
@@ -90,6 +91,18 @@ def test_production_configs_build_the_whole_job(name, tmp_path):
     build(pipeline, [str(SEEDS)], config, str(tmp_path / "out"), {})
     proto = pipeline.to_runner_api()  # every DoFn pickled, as for submission
     assert STAGES <= {t.unique_name for t in proto.components.transforms.values()}
+
+
+def test_direct_runner_jobs_run_on_fn_api_runner_with_their_options():
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    runner = runner_for(pipeline_options(load_config(CONFIGS / "local.yaml").runner, ["--job_name=checked"]))
+    assert isinstance(runner, FnApiRunner)
+    passed = json_format.MessageToDict(runner._provision_info.provision_info.pipeline_options)  # what workers get
+    assert passed["beam:option:job_name:v1"] == "checked"
+    assert passed["beam:option:direct_running_mode:v1"] == "multi_processing"
+    for name in RUNNERS:
+        assert runner_for(pipeline_options(load_config(CONFIGS / f"{name}.yaml").runner, [])) is None
 
 
 def test_dataflow_translates_the_job_without_submitting(monkeypatch):
