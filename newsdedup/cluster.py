@@ -31,6 +31,7 @@ from numba import njit
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
 
+from newsdedup.arrays import sorted_unique
 
 MAX_COMPONENT = 5000  # items per average linkage: its distance matrix is this squared (200 MB)
 _FAR = 2.0  # distance for pairs that may not share a story (outside the window)
@@ -88,7 +89,7 @@ def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(lengths, out=indptr[1:])
     flat = np.concatenate([np.asarray(e, dtype=np.uint64) for e in entities] or [np.zeros(0, np.uint64)])
-    vocab = np.unique(flat)
+    vocab = sorted_unique(flat)
     cols = np.searchsorted(vocab, flat).astype(np.int32)
     del flat
     weights = np.log((n + 1.0) / (np.bincount(cols, minlength=len(vocab)) + 1.0))[cols]
@@ -128,7 +129,7 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
         else:
             reach = int(np.searchsorted(t[:dated], t[min(stop, dated) - 1] + window, side="right"))
             cols = np.concatenate([np.arange(start, max(reach, min(stop, dated))), np.arange(dated, n)])
-            cols = np.unique(np.concatenate([cols, np.arange(start, stop)]))
+            cols = sorted_unique(np.concatenate([cols, np.arange(start, stop)]))
         rows = np.arange(start, stop)
         cosine = sim.embedding(rows, cols)
         mixed = sim.combine(cosine, rows, cols)
