@@ -9,7 +9,7 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` for integers, by one sort.
 
     Since NumPy 2.3, ``np.unique`` without ``return_*`` finds distinct values
-    by hashing, then sorts them: 30 to 50 times slower than one sort on the
+    by hashing, then sorts them: 20 to 50 times slower than one sort on the
     copy path's keys, which are mostly distinct (100k+ per call).
     """
     if values.dtype.kind not in "iub":
