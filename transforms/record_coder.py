@@ -42,17 +42,11 @@ class RecordCoder(coders.Coder):
             size = self._sizes[type(value)] = len(self.encode(value))
         return size
 
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object) -> bool:  # Coder's compares __dict__, which holds the sizes seen
         return type(self) is type(other)
 
     def __hash__(self) -> int:
         return hash(type(self))
-
-    def __getstate__(self) -> dict:
-        return {}  # the sizes seen belong to the process that saw them
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__()
 
 
 for record_type in RECORD_TYPES:
