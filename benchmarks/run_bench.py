@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -271,41 +272,12 @@ def render(results: dict, sizes: list[int]) -> str:
              f"{results['machine']['python']}, in these runs, each keeping the results of the ones before:", "",
              *(f"- `run_bench.py {' '.join(run['args'])}` at commit `{run['commit']}`" for run in results["runs"]), "",
              "Ratios compare runs made in the same session; absolute rates move with the machine's load.", ""]
-    first = next(results["sizes"][str(s)] for s in sizes if "stages" in results["sizes"][str(s)])
+    # --copy-path-only and --end-to-end-only keep an earlier run's per-stage figures; without one there are none.
+    first = next((results["sizes"][str(s)] for s in sizes if "stages" in results["sizes"][str(s)]), None)
     lines += _targets(results, sizes, first)
-    sig = first["stages"]["signing"]
-    lines += ["## Signatures (word 5-grams, 128 permutations, one core)", "",
-              "| | docs/s | ratio |", "|---|---|---|",
-              f"| compiled kernel (`newsdedup/signing.py`), `{sig['hash']}` hash (the default) | {sig['kernel_docs_per_s']:,.0f} | |",
-              f"| compiled kernel, `murmur3` hash | {sig['kernel_murmur3_docs_per_s']:,.0f} | murmur3 time / floor time = {sig['kernel_murmur3_time_over_floor']:.2f}× |",
-              f"| hashing the shingles alone (floor) | {sig['floor_docs_per_s']:,.0f} | kernel time / floor time = **{sig['kernel_time_over_floor']:.2f}×** (target ≤ 1.5) |",
-              f"| `datasketch.MinHash.update_batch`, default SHA-1 | {sig['update_batch_sha1_docs_per_s']:,.0f} | kernel is **{sig['speedup_vs_update_batch_sha1']:.0f}×** faster (target ≥ 50) |",
-              f"| `update_batch` with the kernel's hash (`signing.hashfunc`, Python) | {sig['update_batch_same_hash_docs_per_s']:,.0f} | kernel is {sig['speedup_vs_update_batch_same_hash']:.0f}× faster |",
-              "",
-              "The floor hashes every shingle's bytes with MurmurHash3, as the `murmur3` hash must; the `multilinear` hash "
-              "hashes each word once and combines a shingle's word hashes with a few multiplications, so it can run "
-              f"faster than the floor. Both kernels sign batches of {bench_signatures.BATCH_SIZE} texts, as Fingerprint calls them.", ""]
-    news = first["stages"].get("signing_news_bodies")
-    if news:
-        lines += [f"The table above uses the simulated corpus's matching texts. On {news['docs']:,} real news bodies "
-                  "(ECB+ and seeds, `benchmarks/bench_signatures.py`): kernel "
-                  f"{news['kernel_docs_per_s']:,.0f} docs/s (`murmur3` {news['kernel_murmur3_docs_per_s']:,.0f}), floor "
-                  f"{news['floor_docs_per_s']:,.0f}, `update_batch` (SHA-1) {news['update_batch_sha1_docs_per_s']:,.0f}: "
-                  f"**{news['speedup_vs_update_batch_sha1']:.0f}×** update_batch, **{news['kernel_time_over_floor']:.2f}×** "
-                  f"the floor (`murmur3`: {news['kernel_murmur3_time_over_floor']:.2f}×).", ""]
-    st = first["stages"]
-    lines += ["## Per-document stages (one core, CPU time)", "", "| stage | docs per CPU second |", "|---|---|",
-              *(f"| {label} | {st[key]:,.0f} |" for key, label in STAGE_ROWS if key in st), ""]
-    emb = first["embeddings"]
-    backend = emb.get("backend", "torch")
-    lines += ["## Embeddings (multilingual-e5-small, headline + 600-character lead)", ""]
-    if backend != "torch":
-        lines += [f"Configured backend `{backend}` (`stories.backend`): plain encode {emb['plain_encode_texts_per_s']:.1f} texts/s vs "
-                  f"plain fp32 `SentenceTransformer.encode` {emb['torch_fp32_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "
-                  f"**{emb['backend_over_torch_fp32']:.2f}×**, lowest cosine to the fp32 embedding {emb['min_cosine_to_torch_fp32']:.4f}.", ""]
-    lines += [f"RunInference handler {emb['handler_texts_per_s']:.1f} texts/s vs a plain encode loop with the same backend "
-              f"({backend}) {emb['plain_encode_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "
-              f"**{emb['handler_over_plain']:.2f}×** (target ≥ 0.9).", ""]
+    lines += _stage_sections(first) if first else [
+        "No run in these results measured the signatures, per-document stages or embeddings: "
+        "`run_bench.py` without `--copy-path-only` or `--end-to-end-only` does.", ""]
     lines += ["## Copy path in Beam (read → normalise → sign → band → group → link), DirectRunner, 2 worker processes", "",
               "| articles | ours docs/s | + story features docs/s | straightforward job docs/s | speed-up | peak RSS ours / + features / straightforward |",
               "|---|---|---|---|---|---|"]
@@ -347,17 +319,58 @@ def render(results: dict, sizes: list[int]) -> str:
     return "\n".join(lines)
 
 
+def _stage_sections(first: dict) -> list[str]:
+    """Signatures, per-document stages and embeddings: measured once, on the first size of a full run."""
+    sig = first["stages"]["signing"]
+    lines: list[str] = []
+    lines += ["## Signatures (word 5-grams, 128 permutations, one core)", "",
+              "| | docs/s | ratio |", "|---|---|---|",
+              f"| compiled kernel (`newsdedup/signing.py`), `{sig['hash']}` hash (the default) | {sig['kernel_docs_per_s']:,.0f} | |",
+              f"| compiled kernel, `murmur3` hash | {sig['kernel_murmur3_docs_per_s']:,.0f} | murmur3 time / floor time = {sig['kernel_murmur3_time_over_floor']:.2f}× |",
+              f"| hashing the shingles alone (floor) | {sig['floor_docs_per_s']:,.0f} | kernel time / floor time = **{sig['kernel_time_over_floor']:.2f}×** (target ≤ 1.5) |",
+              f"| `datasketch.MinHash.update_batch`, default SHA-1 | {sig['update_batch_sha1_docs_per_s']:,.0f} | kernel is **{sig['speedup_vs_update_batch_sha1']:.0f}×** faster (target ≥ 50) |",
+              f"| `update_batch` with the kernel's hash (`signing.hashfunc`, Python) | {sig['update_batch_same_hash_docs_per_s']:,.0f} | kernel is {sig['speedup_vs_update_batch_same_hash']:.0f}× faster |",
+              "",
+              "The floor hashes every shingle's bytes with MurmurHash3, as the `murmur3` hash must; the `multilinear` hash "
+              "hashes each word once and combines a shingle's word hashes with a few multiplications, so it can run "
+              f"faster than the floor. Both kernels sign batches of {bench_signatures.BATCH_SIZE} texts, as Fingerprint calls them.", ""]
+    news = first["stages"].get("signing_news_bodies")
+    if news:
+        lines += [f"The table above uses the simulated corpus's matching texts. On {news['docs']:,} real news bodies "
+                  "(ECB+ and seeds, `benchmarks/bench_signatures.py`): kernel "
+                  f"{news['kernel_docs_per_s']:,.0f} docs/s (`murmur3` {news['kernel_murmur3_docs_per_s']:,.0f}), floor "
+                  f"{news['floor_docs_per_s']:,.0f}, `update_batch` (SHA-1) {news['update_batch_sha1_docs_per_s']:,.0f}: "
+                  f"**{news['speedup_vs_update_batch_sha1']:.0f}×** update_batch, **{news['kernel_time_over_floor']:.2f}×** "
+                  f"the floor (`murmur3`: {news['kernel_murmur3_time_over_floor']:.2f}×).", ""]
+    st = first["stages"]
+    lines += ["## Per-document stages (one core, CPU time)", "", "| stage | docs per CPU second |", "|---|---|",
+              *(f"| {label} | {st[key]:,.0f} |" for key, label in STAGE_ROWS if key in st), ""]
+    emb = first["embeddings"]
+    backend = emb.get("backend", "torch")
+    lines += ["## Embeddings (multilingual-e5-small, headline + 600-character lead)", ""]
+    if backend != "torch":
+        lines += [f"Configured backend `{backend}` (`stories.backend`): plain encode {emb['plain_encode_texts_per_s']:.1f} texts/s vs "
+                  f"plain fp32 `SentenceTransformer.encode` {emb['torch_fp32_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "
+                  f"**{emb['backend_over_torch_fp32']:.2f}×**, lowest cosine to the fp32 embedding {emb['min_cosine_to_torch_fp32']:.4f}.", ""]
+    lines += [f"RunInference handler {emb['handler_texts_per_s']:.1f} texts/s vs a plain encode loop with the same backend "
+              f"({backend}) {emb['plain_encode_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "
+              f"**{emb['handler_over_plain']:.2f}×** (target ≥ 0.9).", ""]
+    return lines
+
+
 def _config(label: str) -> str:
     return label if label == "default" else f"`{label}`"
 
 
-def _targets(results: dict, sizes: list[int], first: dict) -> list[str]:
+def _targets(results: dict, sizes: list[int], first: Optional[dict]) -> list[str]:
     """The issue's targets against this run's figures."""
     yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
-    sig, emb = first["stages"]["signing"], first["embeddings"]
-    rows = [("signatures ≥ 50× `update_batch`", f"{sig['speedup_vs_update_batch_sha1']:.1f}×", yes(sig["speedup_vs_update_batch_sha1"] >= 50)),
-            ("signatures within 1.5× of the floor", f"{sig['kernel_time_over_floor']:.2f}×", yes(sig["kernel_time_over_floor"] <= 1.5)),
-            ("embedding handler ≥ 0.9× plain encode", f"{emb['handler_over_plain']:.2f}×", yes(emb["handler_over_plain"] >= 0.9))]
+    rows = []
+    if first:
+        sig, emb = first["stages"]["signing"], first["embeddings"]
+        rows += [("signatures ≥ 50× `update_batch`", f"{sig['speedup_vs_update_batch_sha1']:.1f}×", yes(sig["speedup_vs_update_batch_sha1"] >= 50)),
+                 ("signatures within 1.5× of the floor", f"{sig['kernel_time_over_floor']:.2f}×", yes(sig["kernel_time_over_floor"] <= 1.5)),
+                 ("embedding handler ≥ 0.9× plain encode", f"{emb['handler_over_plain']:.2f}×", yes(emb["handler_over_plain"] >= 0.9))]
     for size in sizes:
         ours = results["sizes"][str(size)].get("copy_path", {}).get("ours")
         if ours and size >= 100_000:

@@ -86,3 +86,13 @@ def test_signatures_table_shows_both_kernel_hashes_against_the_floor(run_bench, 
     assert "| compiled kernel (`newsdedup/signing.py`), `multilinear` hash (the default) | 70,000 | |" in page
     assert "| compiled kernel, `murmur3` hash | 50,000 | murmur3 time / floor time = 1.90× |" in page
     assert _target(page, "signatures ≥ 50×").endswith("| 18.3× | **no** |")
+
+
+def test_a_copy_path_only_run_without_earlier_results_renders_what_it_measured(run_bench, results):
+    """`--copy-path-only` into fresh results has no per-stage figures; the page says so instead of failing."""
+    results["sizes"] = {"100000": {"articles": 100000, "originals": 60000, "copy_path": _copy_path(2.0)}}
+    page = run_bench.render(results, [100000])
+    assert "| copy path ≥ 15k docs/s (100,000) | 8,000 docs/s | **no** |" in page
+    assert "| 100,000 | 8,000 | not run | not run | – | 2.00 / – / – GiB |" in page
+    assert "No run in these results measured the signatures" in page
+    assert "signatures ≥ 50×" not in page and "## Signatures" not in page
