@@ -322,18 +322,17 @@ def render(results: dict, sizes: list[int]) -> str:
 def _stage_sections(first: dict) -> list[str]:
     """Signatures, per-document stages and embeddings: measured once, on the first size of a full run."""
     sig = first["stages"]["signing"]
-    lines: list[str] = []
-    lines += ["## Signatures (word 5-grams, 128 permutations, one core)", "",
-              "| | docs/s | ratio |", "|---|---|---|",
-              f"| compiled kernel (`newsdedup/signing.py`), `{sig['hash']}` hash (the default) | {sig['kernel_docs_per_s']:,.0f} | |",
-              f"| compiled kernel, `murmur3` hash | {sig['kernel_murmur3_docs_per_s']:,.0f} | murmur3 time / floor time = {sig['kernel_murmur3_time_over_floor']:.2f}× |",
-              f"| hashing the shingles alone (floor) | {sig['floor_docs_per_s']:,.0f} | kernel time / floor time = **{sig['kernel_time_over_floor']:.2f}×** (target ≤ 1.5) |",
-              f"| `datasketch.MinHash.update_batch`, default SHA-1 | {sig['update_batch_sha1_docs_per_s']:,.0f} | kernel is **{sig['speedup_vs_update_batch_sha1']:.0f}×** faster (target ≥ 50) |",
-              f"| `update_batch` with the kernel's hash (`signing.hashfunc`, Python) | {sig['update_batch_same_hash_docs_per_s']:,.0f} | kernel is {sig['speedup_vs_update_batch_same_hash']:.0f}× faster |",
-              "",
-              "The floor hashes every shingle's bytes with MurmurHash3, as the `murmur3` hash must; the `multilinear` hash "
-              "hashes each word once and combines a shingle's word hashes with a few multiplications, so it can run "
-              f"faster than the floor. Both kernels sign batches of {bench_signatures.BATCH_SIZE} texts, as Fingerprint calls them.", ""]
+    lines = ["## Signatures (word 5-grams, 128 permutations, one core)", "",
+             "| | docs/s | ratio |", "|---|---|---|",
+             f"| compiled kernel (`newsdedup/signing.py`), `{sig['hash']}` hash (the default) | {sig['kernel_docs_per_s']:,.0f} | |",
+             f"| compiled kernel, `murmur3` hash | {sig['kernel_murmur3_docs_per_s']:,.0f} | murmur3 time / floor time = {sig['kernel_murmur3_time_over_floor']:.2f}× |",
+             f"| hashing the shingles alone (floor) | {sig['floor_docs_per_s']:,.0f} | kernel time / floor time = **{sig['kernel_time_over_floor']:.2f}×** (target ≤ 1.5) |",
+             f"| `datasketch.MinHash.update_batch`, default SHA-1 | {sig['update_batch_sha1_docs_per_s']:,.0f} | kernel is **{sig['speedup_vs_update_batch_sha1']:.0f}×** faster (target ≥ 50) |",
+             f"| `update_batch` with the kernel's hash (`signing.hashfunc`, Python) | {sig['update_batch_same_hash_docs_per_s']:,.0f} | kernel is {sig['speedup_vs_update_batch_same_hash']:.0f}× faster |",
+             "",
+             "The floor hashes every shingle's bytes with MurmurHash3, as the `murmur3` hash must; the `multilinear` hash "
+             "hashes each word once and combines a shingle's word hashes with a few multiplications, so it can run "
+             f"faster than the floor. Both kernels sign batches of {bench_signatures.BATCH_SIZE} texts, as Fingerprint calls them.", ""]
     news = first["stages"].get("signing_news_bodies")
     if news:
         lines += [f"The table above uses the simulated corpus's matching texts. On {news['docs']:,} real news bodies "
