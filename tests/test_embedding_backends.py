@@ -88,6 +88,27 @@ def test_export_is_up_to_date_and_left_alone(model_name):
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
+@pytest.mark.slow
+def test_int8_runs_without_skip_layer_norm(model_name):
+    """ONNX Runtime's SkipLayerNormalization is slow on CPU (onnx_backend.UNFUSED): neither the export
+    nor the session may bring it back."""
+    import onnx
+    import onnxruntime as ort
+
+    path = onnx_backend.onnx_file(resolve_model(model_name), "onnx-int8")
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert "SkipLayerNormalization" not in ops and {"QAttention", "LayerNormalization"} <= ops
+    encoder = load_model(model_name, 256, backend="onnx-int8")
+    tokens = encoder.tokenizer(TEXTS[:4], padding=True, return_tensors="np")
+    feed = {name: tokens[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
+    ours = encoder.session.run(None, feed)[0].tobytes()
+
+    def run(disabled):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"], disabled_optimizers=disabled)
+        return session.run(None, feed)[0].tobytes()
+
+    assert ours == run(list(onnx_backend.UNFUSED)) and ours != run([])  # ORT would fuse it again at load
+
 def test_missing_export_is_reported(tmp_path):
     (tmp_path / "modules.json").write_text("[]")
     check_backend(str(tmp_path), "torch")
