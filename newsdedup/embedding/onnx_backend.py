@@ -8,9 +8,9 @@ mean pooling + L2 normalisation) into ``<model>/onnx/``:
 * ``model_qint8.onnx``: the same graph with ONNX Runtime's BERT fusions (all but
   SkipLayerNormalization: ``UNFUSED``) and dynamic int8 quantisation of the
   MatMul and Attention weights (per channel; activations quantised per batch
-  at run time, so a text's embedding depends
-  in its last digits on its batch, like padding does: the pipeline forms
-  batches from content). The token-embedding table stays fp32.
+  at run time, so a text's embedding depends in its last digits on its batch,
+  like padding does: the pipeline forms batches from content). The
+  token-embedding table stays fp32.
 
 Both come from the TorchScript-based exporter; an up-to-date export (same
 converted weights, same exporter version) is left alone.
