@@ -145,7 +145,7 @@ def embedding_ratio(texts: list[str]) -> dict:
         best["backend"], vectors["backend"] = best["torch"], vectors["torch"]
     cosine = (np.asarray(vectors["backend"]) * np.asarray(vectors["torch"])).sum(axis=1)
     n = len(texts)
-    return {"texts": n, "backend": cfg.backend, "torch_fp32_texts_per_s": n / best["torch"],
+    return {"texts": n, "model": cfg.model, "lead_chars": cfg.lead_chars, "backend": cfg.backend, "torch_fp32_texts_per_s": n / best["torch"],
             "plain_encode_texts_per_s": n / best["backend"], "handler_texts_per_s": n / best["handler"],
             "backend_over_torch_fp32": best["torch"] / best["backend"], "handler_over_plain": best["backend"] / best["handler"],
             "min_cosine_to_torch_fp32": float(cosine.min())}
@@ -346,7 +346,9 @@ def _stage_sections(first: dict) -> list[str]:
               *(f"| {label} | {st[key]:,.0f} |" for key, label in STAGE_ROWS if key in st), ""]
     emb = first["embeddings"]
     backend = emb.get("backend", "torch")
-    lines += ["## Embeddings (multilingual-e5-small, headline + 600-character lead)", ""]
+    # results written before the model and lead were recorded measured the defaults of their day
+    model, lead_chars = emb.get("model", "multilingual-e5-small"), emb.get("lead_chars", 600)
+    lines += [f"## Embeddings ({model}, headline + {lead_chars}-character lead)", ""]
     if backend != "torch":
         lines += [f"Configured backend `{backend}` (`stories.backend`): plain encode {emb['plain_encode_texts_per_s']:.1f} texts/s vs "
                   f"plain fp32 `SentenceTransformer.encode` {emb['torch_fp32_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "

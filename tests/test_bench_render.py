@@ -96,3 +96,8 @@ def test_a_copy_path_only_run_without_earlier_results_renders_what_it_measured(r
     assert "| 100,000 | 8,000 | not run | not run | – | 2.00 / – / – GiB |" in page
     assert "No run in these results measured the signatures" in page
     assert "signatures ≥ 50×" not in page and "## Signatures" not in page
+
+
+def test_embeddings_heading_names_the_model_and_lead_measured(run_bench, results):
+    results["sizes"]["10000"]["embeddings"] |= {"model": "labse", "lead_chars": 300}
+    assert "## Embeddings (labse, headline + 300-character lead)" in run_bench.render(results, [10000, 100000, 1000000])
