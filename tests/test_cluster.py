@@ -4,7 +4,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial.distance import squareform
 
-from newsdedup.cluster import (_BLOCK, _FAR, _components, _distances, _Similarity, _time_ok, cluster_stories,
+from newsdedup.cluster import (_BLOCK, _FAR, _components, _joined, _distances, _Similarity, _time_ok, cluster_stories,
                                similarity_to_lead, time_order)
 
 HOUR = 3600.0
@@ -234,3 +234,15 @@ def test_components_match_scipy_and_carry_their_edges():
         assert es.tobytes() == edges[2][mine].tobytes()
     numbered = list(_components(np.arange(5000), tuple(e.copy() for e in edges)))
     assert sum(len(m) for m, _ in numbered) == 5000
+
+
+def test_candidate_edges_joined_in_order_and_released():
+    rng = np.random.default_rng(3)
+    parts = [(rng.integers(0, 99, n).astype(np.int32), rng.integers(0, 99, n).astype(np.int32),
+              rng.random(n).astype(np.float32)) for n in (4, 0, 7, 1)]
+    expected = [np.concatenate(field) for field in zip(*parts)]
+    joined = _joined(parts)
+    assert parts == [None] * 4  # each part let go once copied
+    for got, want in zip(joined, expected):
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert [len(field) for field in _joined([])] == [0, 0, 0]
