@@ -197,26 +197,30 @@ def _label_components(nodes, a, b):
             count += 1
         else:
             labels[i] = labels[root]
-    edge_labels = np.empty(len(a), np.int64)
+    edge_labels = np.empty(len(a), np.int32)  # as long as the edges: half of int64's bytes
     for k in range(len(a)):
         edge_labels[k] = labels[_position(nodes, numbered, a[k])]
     return count, labels, edge_labels
 
 
 @njit(cache=True)
-def _grouped(labels, count, a, b, s):
-    """The edges in order of component (stable), and where each component's run starts."""
+def _starts(labels, count):
+    """Where each component's run of edges starts, and the end of the last."""
     cuts = np.zeros(count + 1, np.int64)
     for label in labels:
         cuts[label + 1] += 1
-    cuts = np.cumsum(cuts)
-    fill = cuts[:-1].copy()
-    a2, b2, s2 = np.empty_like(a), np.empty_like(b), np.empty_like(s)
+    return np.cumsum(cuts)
+
+
+@njit(cache=True)
+def _in_component_order(labels, starts, values):
+    """``values`` reordered by component, stably."""
+    fill = starts[:-1].copy()
+    out = np.empty_like(values)
     for k in range(len(labels)):
-        at = fill[labels[k]]
-        a2[at], b2[at], s2[at] = a[k], b[k], s[k]
-        fill[labels[k]] = at + 1
-    return a2, b2, s2, cuts
+        out[fill[labels[k]]] = values[k]
+        fill[labels[k]] += 1
+    return out
 
 
 def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, Edges]]:
@@ -233,7 +237,12 @@ def _components(nodes: np.ndarray, edges: Edges) -> Iterator[tuple[np.ndarray, E
     count, labels, edge_labels = _label_components(nodes, a, b)
     node_order = np.argsort(labels, kind="stable")
     node_cuts = np.searchsorted(labels[node_order], np.arange(count + 1))
-    a, b, s, edge_cuts = _grouped(edge_labels, count, a, b, s)
+    edge_cuts = _starts(edge_labels, count)
+    # One field at a time, each dropped once reordered: 20 bytes an edge at the peak, not 32
+    # (187M synthetic edges, the 1M run's count: 3.50 GiB above the edges themselves -> 1.41).
+    a = _in_component_order(edge_labels, edge_cuts, a)
+    b = _in_component_order(edge_labels, edge_cuts, b)
+    s = _in_component_order(edge_labels, edge_cuts, s)
     del edge_labels
     for c in range(count):
         lo, hi = edge_cuts[c], edge_cuts[c + 1]
