@@ -47,17 +47,30 @@ CONFIG = Config()
 STRIPPER = FurnitureStripper.from_config(CONFIG.normalize.furniture_patterns, CONFIG.normalize.agencies)
 
 
-def corpus(size: int) -> Path:
+def corpus(size: int) -> tuple[Path, dict]:
+    """The simulated corpus of ``size`` articles, and the base files it was made from (name: articles).
+
+    The bases outside the repository (``../shared/data``) may be missing, as in a
+    clone elsewhere: the corpus is then made from the seeds alone, fewer and
+    more alike stories, and its figures are not comparable. So each corpus
+    keeps a record of its bases beside it, and the page shows it.
+    """
     path = WORK / f"corpus-{size}.jsonl"
+    record = path.with_suffix(".bases.json")
     if not path.exists():
-        base = [json.loads(line) for p in BASES if p.exists() for line in p.read_text().splitlines() if line.strip()]
+        found = {p.name: [json.loads(line) for line in p.read_text().splitlines() if line.strip()] for p in BASES if p.exists()}
+        missing = [str(p) for p in BASES if not p.exists()]
+        if missing:
+            print(f"warning: {', '.join(missing)} not found; the corpus is simulated from the other bases alone "
+                  "and its figures are not comparable with runs made from all of them", file=sys.stderr, flush=True)
         WORK.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as out:
-            for record in generate_corpus(base, size, seed=1):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for article in generate_corpus([a for articles in found.values() for a in articles], size, seed=1):
+                out.write(json.dumps(article, ensure_ascii=False) + "\n")
+        record.write_text(json.dumps({name: len(articles) for name, articles in found.items()}))
         tmp.rename(path)
-    return path
+    return path, json.loads(record.read_text()) if record.exists() else {}
 
 
 def _tree_rss(root_pid: int) -> int:
@@ -214,7 +227,7 @@ def main() -> None:
     config_label = " ".join(args.set) or "default"
     newsdedup = str(Path(sys.executable).with_name("newsdedup"))
     for size in sizes:
-        path = corpus(size)
+        path, bases = corpus(size)
         # Only the first 20,000 articles are kept: the benchmark's own memory stays out of the way at 1M.
         with open(path, encoding="utf-8") as f:
             originals = sum(1 for line in f if not json.loads(line).get("copy_of"))
@@ -223,7 +236,7 @@ def main() -> None:
         records = [json.loads(line) for line in lines[:512]]
         # --copy-path-only replaces the copy path of an earlier run's entry and keeps the rest of it
         entry: dict = results["sizes"].get(str(size), {}) | {
-            "articles": size, "originals": originals}
+            "articles": size, "originals": originals, "bases": bases}
         if size == sizes[0] and not (args.copy_path_only or args.end_to_end_only):
             print(f"[{size}] stages", flush=True)
             entry["stages"] = stage_rates(lines)
@@ -278,6 +291,8 @@ def render(results: dict, sizes: list[int]) -> str:
     lines += _stage_sections(first) if first else [
         "No run in these results measured the signatures, per-document stages or embeddings: "
         "`run_bench.py` without `--copy-path-only` or `--end-to-end-only` does.", ""]
+    lines += ["## Corpora", "", "Simulated by `newsdedup.simulate.generate_corpus` (seed 1) from these base articles:", "",
+              *(f"- {size:,} articles: {_bases(results['sizes'][str(size)].get('bases'))}" for size in sizes), ""]
     lines += ["## Copy path in Beam (read → normalise → sign → band → group → link), DirectRunner, 2 worker processes", "",
               "| articles | ours docs/s | + story features docs/s | straightforward job docs/s | speed-up | peak RSS ours / + features / straightforward |",
               "|---|---|---|---|---|---|"]
@@ -357,6 +372,12 @@ def _stage_sections(first: dict) -> list[str]:
               f"({backend}) {emb['plain_encode_texts_per_s']:.1f} texts/s on the same {emb['texts']} texts: "
               f"**{emb['handler_over_plain']:.2f}×** (target ≥ 0.9).", ""]
     return lines
+
+
+def _bases(bases: Optional[dict]) -> str:
+    if not bases:
+        return "not recorded (a corpus made before run_bench kept its bases)"
+    return ", ".join(f"`{name}` ({count:,})" for name, count in bases.items())
 
 
 def _config(label: str) -> str:

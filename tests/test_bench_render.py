@@ -101,3 +101,10 @@ def test_a_copy_path_only_run_without_earlier_results_renders_what_it_measured(r
 def test_embeddings_heading_names_the_model_and_lead_measured(run_bench, results):
     results["sizes"]["10000"]["embeddings"] |= {"model": "labse", "lead_chars": 300}
     assert "## Embeddings (labse, headline + 300-character lead)" in run_bench.render(results, [10000, 100000, 1000000])
+
+
+def test_page_names_the_bases_each_corpus_was_simulated_from(run_bench, results):
+    results["sizes"]["100000"]["bases"] = {"articles.jsonl": 70, "ecbplus_dev.jsonl": 1200}
+    page = run_bench.render(results, [10000, 100000, 1000000])
+    assert "- 100,000 articles: `articles.jsonl` (70), `ecbplus_dev.jsonl` (1,200)" in page
+    assert "- 10,000 articles: not recorded" in page
