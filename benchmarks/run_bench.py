@@ -214,9 +214,14 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override for the end-to-end run, recorded beside its figures "
                              "(e.g. stories.max_seq_length=16 to embed 1M articles in half an hour)")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: write the page again from the saved results")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     saved = WORK / "results.json"
+    if args.render_only:
+        write_page(json.loads(saved.read_text()), args.output)
+        return
     keep = (args.copy_path_only or args.end_to_end_only) and saved.exists()
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     earlier = json.loads(saved.read_text()) if keep else {"sizes": {}, "runs": []}
@@ -266,8 +271,12 @@ def main() -> None:
         results["sizes"][str(size)] = entry
         print(json.dumps(entry, indent=1, default=str), flush=True)
     saved.write_text(json.dumps(results, indent=2))
-    Path(args.output).write_text(render(results, sorted(int(k) for k in results["sizes"])))
-    print(f"wrote {args.output}")
+    write_page(results, args.output)
+
+
+def write_page(results: dict, output: str) -> None:
+    Path(output).write_text(render(results, sorted(int(k) for k in results["sizes"])))
+    print(f"wrote {output}")
 
 
 STAGE_ROWS = [  # results of earlier runs may lack a row

@@ -2,6 +2,8 @@
 which run measured what, and judge each target on the figures that fit it."""
 
 import importlib.util
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,14 @@ def test_page_names_the_bases_each_corpus_was_simulated_from(run_bench, results)
     page = run_bench.render(results, [10000, 100000, 1000000])
     assert "- 100,000 articles: `articles.jsonl` (70), `ecbplus_dev.jsonl` (1,200)" in page
     assert "- 10,000 articles: not recorded" in page
+
+
+def test_render_only_writes_the_page_from_saved_results_and_measures_nothing(run_bench, results, tmp_path, monkeypatch):
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    monkeypatch.setattr(run_bench, "WORK", tmp_path)
+    monkeypatch.setattr(run_bench, "corpus", lambda size: pytest.fail("--render-only generated a corpus"))
+    page = tmp_path / "BENCHMARKS.md"
+    monkeypatch.setattr(sys, "argv", ["run_bench.py", "--render-only", "--output", str(page)])
+    run_bench.main()
+    assert page.read_text() == run_bench.render(results, [10000, 100000, 1000000])
+    assert json.loads((tmp_path / "results.json").read_text()) == results  # no run recorded
