@@ -116,9 +116,14 @@ Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, similarity), i < j
 
 
 def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosine: float,
-                     window: Optional[float]) -> Edges:
+                     window: Optional[float], max_links: Optional[int] = None) -> Edges:
     """Pairs (i < j) above both thresholds and time-compatible, with their similarity; items sorted by
-    time, undated last. Arrays, not tuples: a dense archive has millions of them."""
+    time, undated last. Arrays, not tuples: a dense archive has millions of them.
+
+    With ``max_links`` each item keeps only its strongest links to later items,
+    so the graph holds at most ``n * max_links`` edges however alike the
+    archive's texts are (1M articles simulated from 70 seeds: 187M edges).
+    """
     n = len(t)
     dated = int(np.count_nonzero(~np.isnan(t)))
     found: list[Edges] = []
@@ -138,9 +143,22 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
             mask &= _time_ok(t[start:stop], t[cols], window)
         mask &= rows[:, None] < cols[None, :]
         hit_rows, hit = np.nonzero(mask)
+        if max_links is not None:
+            keep = _strongest(hit_rows, mixed[hit_rows, hit], max_links)
+            hit_rows, hit = hit_rows[keep], hit[keep]
         found.append((rows[hit_rows].astype(np.int32), cols[hit].astype(np.int32),
                       mixed[hit_rows, hit].astype(np.float32)))
     return _joined(found)
+
+
+def _strongest(rows: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of each row's ``k`` largest values, ties to the earlier position, in their order.
+    ``rows`` is sorted (``np.nonzero``'s order)."""
+    if len(rows) <= k or np.bincount(rows).max() <= k:
+        return np.arange(len(rows))
+    by_strength = np.lexsort((-values, rows))  # stable: equal values keep their order
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows[by_strength])
+    return np.sort(by_strength[rank < k])
 
 
 def _no_edges() -> Edges:
@@ -408,6 +426,7 @@ def cluster_stories(
     entity_weight: float = 0.0,
     min_cosine: Optional[float] = None,
     name_guard: Optional[float] = None,
+    max_links: Optional[int] = None,
     max_component: int = MAX_COMPONENT,
 ) -> dict[str, str]:
     """Map each key to its story, named by the story's smallest key.
@@ -419,6 +438,8 @@ def cluster_stories(
     embedding cosine below which two items never share a story; ``name_guard``
     (a share in (0, 1], None: off) separates look-alike halves of a story
     that each consistently name what the other never names (needs ``entities``).
+    ``max_links`` (None: all) bounds the links each item keeps to later items,
+    strongest first: components need few, and memory stays linear in the items.
     Components above ``max_component`` items are first cut along their
     weakest links (``_bounded``), so memory stays bounded at any size.
     """
@@ -437,7 +458,7 @@ def cluster_stories(
     floor = threshold if min_cosine is None else min_cosine
 
     story = {k: k for k in sorted_keys}
-    for component, inner in _components(np.arange(len(keys)), _candidate_edges(t, sim, threshold, floor, window_seconds)):
+    for component, inner in _components(np.arange(len(keys)), _candidate_edges(t, sim, threshold, floor, window_seconds, max_links)):
         if len(component) == 1:
             continue
         for piece in _bounded(component, inner, threshold, max_component):

@@ -116,6 +116,7 @@ class StoriesConfig:
     min_cosine: float = 0.80
     name_guard: Optional[float] = 0.9
     window_hours: Optional[float] = 72.0
+    max_links: Optional[int] = 32
 
     def __post_init__(self) -> None:
         if self.backend not in EMBEDDING_BACKENDS:
@@ -128,6 +129,8 @@ class StoriesConfig:
             _check_range("stories.name_guard", self.name_guard, 0.0, 1.0, low_open=True)
         _check_range("stories.batch_size", self.batch_size, 1, 4096)
         _check_range("stories.lead_chars", self.lead_chars, 1, 10**6)
+        if self.max_links is not None:
+            _check_range("stories.max_links", self.max_links, 1, 10**6)
         if self.window_hours is not None:
             _check_range("stories.window_hours", self.window_hours, 0.0, 10**6, low_open=True)
 

@@ -133,7 +133,8 @@ def run(f: dict, **overrides) -> dict[str, str]:
     cfg = CONFIG.stories
     window = None if cfg.window_hours is None else cfg.window_hours * 3600.0
     kwargs = dict(threshold=cfg.threshold, window_seconds=window, entities=f["entities"],
-                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, name_guard=cfg.name_guard)
+                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, name_guard=cfg.name_guard,
+                  max_links=cfg.max_links)
     kwargs.update(overrides)
     return cluster_stories(f["keys"], f["times"], f["vectors"], **kwargs)
 

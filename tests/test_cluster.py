@@ -4,8 +4,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial.distance import squareform
 
-from newsdedup.cluster import (_BLOCK, _FAR, _components, _joined, _distances, _Similarity, _time_ok, cluster_stories,
-                               similarity_to_lead, time_order)
+from newsdedup.cluster import (_BLOCK, _FAR, _candidate_edges, _components, _joined, _distances, _Similarity, _time_ok,
+                               cluster_stories, similarity_to_lead, time_order)
 
 HOUR = 3600.0
 
@@ -246,3 +246,37 @@ def test_candidate_edges_joined_in_order_and_released():
     for got, want in zip(joined, expected):
         assert got.dtype == want.dtype and np.array_equal(got, want)
     assert [len(field) for field in _joined([])] == [0, 0, 0]
+
+
+def test_max_links_keeps_each_items_strongest_links_to_later_items():
+    rng = np.random.default_rng(5)
+    n = _BLOCK + 40  # rows in two blocks
+    vectors = _unit(*(np.array([1.0, 0, 0]) + 0.1 * rng.standard_normal((n, 3))))
+    sim = _Similarity(vectors, None, 0.0)
+    t = np.zeros(n)
+    every = _candidate_edges(t, sim, 0.9, 0.9, None)
+    a, b, s = _candidate_edges(t, sim, 0.9, 0.9, None, max_links=3)
+    assert np.all(np.bincount(a, minlength=n) <= 3) and np.bincount(every[0]).max() > 3
+    for i in range(n):
+        mine = every[0] == i
+        strongest = np.sort(np.flatnonzero(mine)[np.argsort(-every[2][mine], kind="stable")[:3]])
+        assert np.array_equal(b[a == i], every[1][strongest])  # kept in column order
+        assert np.array_equal(s[a == i], every[2][strongest])
+    assert np.all(np.diff(a) >= 0)
+
+
+def test_max_links_breaks_ties_toward_the_earlier_item():
+    vectors = _unit(*[[1.0, 0.0]] * 6)  # every pair alike to the bit
+    a, b, _ = _candidate_edges(np.zeros(6), _Similarity(vectors, None, 0.0), 0.9, 0.9, None, max_links=2)
+    assert list(zip(a.tolist(), b.tolist())) == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
+
+
+def test_a_story_stays_whole_when_each_item_keeps_one_link():
+    rng = np.random.default_rng(6)
+    story_a = np.array([1.0, 0, 0]) + 0.05 * rng.standard_normal((30, 3))
+    story_b = np.array([0, 1.0, 0]) + 0.05 * rng.standard_normal((30, 3))
+    keys = [f"k{i:02d}" for i in range(60)]
+    times = [i * HOUR for i in range(60)]
+    story = cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, 72 * HOUR, max_links=1)
+    assert story == cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, 72 * HOUR)
+    assert sorted(set(story.values())) == ["k00", "k30"]

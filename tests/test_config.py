@@ -32,6 +32,7 @@ def test_unknown_key_suggests_the_nearest():
     ("stories=3", "stories must be a mapping"),
     ("stories.name_guard=0", r"stories.name_guard must be in \(0.0, 1.0\]"),
     ("stories.threads=-1", "stories.threads must be in"),
+    ("stories.max_links=0", r"stories.max_links must be in \[1, 1000000\], got 0"),
     ("stories.backend=gpu", "stories.backend must be one of 'torch', 'onnx', 'onnx-int8', got 'gpu'"),
     ("copies.threshold", "--set expects KEY=VALUE"),
 ])
