@@ -143,11 +143,11 @@ def _candidate_edges(t: np.ndarray, sim: _Similarity, threshold: float, min_cosi
             mask &= _time_ok(t[start:stop], t[cols], window)
         mask &= rows[:, None] < cols[None, :]
         hit_rows, hit = np.nonzero(mask)
+        values = mixed[hit_rows, hit]
         if max_links is not None:
-            keep = _strongest(hit_rows, mixed[hit_rows, hit], max_links)
-            hit_rows, hit = hit_rows[keep], hit[keep]
-        found.append((rows[hit_rows].astype(np.int32), cols[hit].astype(np.int32),
-                      mixed[hit_rows, hit].astype(np.float32)))
+            keep = _strongest(hit_rows, values, max_links)
+            hit_rows, hit, values = hit_rows[keep], hit[keep], values[keep]
+        found.append((rows[hit_rows].astype(np.int32), cols[hit].astype(np.int32), values.astype(np.float32)))
     return _joined(found)
 
 
