@@ -258,3 +258,14 @@ def load_config(path: Optional[str | Path] = None, overrides: typing.Sequence[st
     for override in overrides:
         _apply_override(data, override)
     return _build(Config, data, "")
+
+
+def config_from(value: "Config | dict | str | Path | None") -> Config:
+    """A ``Config`` from itself, a dict of sections (as in the YAML), a YAML file's path, or None (the defaults)."""
+    if isinstance(value, Config):
+        return value
+    if value is None or isinstance(value, (str, Path)):
+        return load_config(value)
+    if isinstance(value, dict):
+        return _build(Config, value, "")
+    raise ConfigError(f"config must be a Config, a dict or a YAML path, got {type(value).__name__}")

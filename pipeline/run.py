@@ -40,6 +40,7 @@ from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
 from newsdedup.pipeline.graph import build, scratch_directory
 from newsdedup.pipeline.options import pipeline_options, runner_for
+from newsdedup.transforms.scratch import files_under, remove_tree
 
 MANIFEST = "manifest.json"
 LOG = "run.log"
@@ -120,22 +121,6 @@ def _versions() -> dict:
     return found
 
 
-def _tree(directory: str) -> list[str]:
-    """Every file under ``directory``, on any Beam filesystem."""
-    return [m.path for m in FileSystems.match([FileSystems.join(directory, "**")])[0].metadata_list]
-
-
-def _remove(path: str) -> None:
-    """Delete a folder, or every object under a prefix."""
-    if FileSystems.get_filesystem(path).has_dirs():
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-    else:
-        files = _tree(path)
-        if files:
-            FileSystems.delete(files)
-
-
 def _prepare_output(output: str, overwrite: bool) -> str:
     """The staging folder ``<output>.partial``, emptied; the output checked."""
     if _is_local(output):
@@ -147,16 +132,16 @@ def _prepare_output(output: str, overwrite: bool) -> str:
         try:
             target.resolve().parent.mkdir(parents=True, exist_ok=True)
             staging = target.with_name(target.name + ".partial")
-            _remove(str(staging))
+            remove_tree(str(staging))
             staging.mkdir()
         except OSError as err:
             raise UserError(f"cannot write output {output}: {err.strerror or err}") from None
         return str(staging)
     try:
-        if _tree(output) and not overwrite:
+        if files_under(output) and not overwrite:
             raise UserError(f"output {output} already holds a run; pass --overwrite to replace it")
         staging = output + ".partial"
-        _remove(staging)
+        remove_tree(staging)
     except BeamIOError as err:
         raise UserError(f"cannot write output {output}: {err}") from None
     return staging
@@ -166,19 +151,19 @@ def _commit(staging: str, output: str) -> None:
     if FileSystems.get_filesystem(output).has_dirs():
         # One rename of the whole folder: atomic on a local disk and on HDFS.
         old = output + ".old"
-        _remove(old)
+        remove_tree(old)
         if FileSystems.exists(output):
             FileSystems.rename([output], [old])
         FileSystems.rename([staging], [output])
-        _remove(old)
+        remove_tree(old)
         return
     # No folders to rename: the old run first stops being complete, then objects
     # move one by one, and the manifest arrives last to mark the new run complete.
     manifest = FileSystems.join(output, MANIFEST)
     if FileSystems.exists(manifest):
         FileSystems.delete([manifest])
-    _remove(output)
-    staged = sorted(_tree(staging), key=lambda path: path == FileSystems.join(staging, MANIFEST))
+    remove_tree(output)
+    staged = sorted(files_under(staging), key=lambda path: path == FileSystems.join(staging, MANIFEST))
     for batch in (staged[:-1], staged[-1:]):
         FileSystems.rename(batch, [output + path[len(staging):] for path in batch])
 
@@ -201,6 +186,16 @@ def _row_counts(directory: str) -> dict:
     }
 
 
+_COMPOSITES = ("ReadArticleFiles", "Articles", "Deduplicate")  # wrap the stages named in the manifest
+
+
+def _stage_of(step: str) -> str:
+    parts = step.split("/")
+    while len(parts) > 1 and parts[0] in _COMPOSITES:
+        parts = parts[1:]
+    return parts[0]
+
+
 def _stage_seconds(result) -> dict:
     """Seconds each top-level stage ran in the workers, from the runner's execution-time metrics.
 
@@ -213,7 +208,7 @@ def _stage_seconds(result) -> dict:
     msecs: dict[str, int] = {}
     for info in infos():
         if info.urn == monitoring_infos.TOTAL_MSECS_URN:
-            stage = (monitoring_infos.get_step_name(info) or "").split("/")[0]
+            stage = _stage_of(monitoring_infos.get_step_name(info) or "")
             if stage and not stage.startswith("ref_"):  # the runner's own buffer writes
                 msecs[stage] = msecs.get(stage, 0) + monitoring_infos.extract_counter_value(info)
     return {stage: round(ms / 1000.0, 3) for stage, ms in sorted(msecs.items()) if ms}
@@ -303,7 +298,22 @@ def run(
     overwrite: bool = False,
     quiet_workers: bool = True,
 ) -> RunResult:
+    """``newsdedup run``: the article files matched by ``inputs`` deduplicated into tables under ``output``."""
     files = expand_inputs(inputs)
+    return execute(files, files, output, config, beam_args=beam_args, overwrite=overwrite, quiet_workers=quiet_workers)
+
+
+def run_records(records: Sequence[dict], output: str, config: Config, *, beam_args: Sequence[str] = (),
+                overwrite: bool = False, quiet_workers: bool = True) -> RunResult:
+    """In-memory article dicts deduplicated into tables under ``output``; rejects name the record's position (from 1)."""
+    source = beam.Create(list(enumerate(records, start=1)), reshuffle=False)
+    return execute(source, [f"<{len(records)} records in memory>"], output, config, beam_args=beam_args,
+                   overwrite=overwrite, quiet_workers=quiet_workers)
+
+
+def execute(source, described_inputs: Sequence[str], output: str, config: Config, *, beam_args: Sequence[str] = (),
+            overwrite: bool = False, quiet_workers: bool = True) -> RunResult:
+    """The job on ``source`` (file paths, or a transform giving article dicts), staged, run, reconciled and committed."""
     output = output.rstrip("/") or output  # "gs://b/out/" and "gs://b/out" name one output
     try:
         model_path = resolve_model(config.stories.model)
@@ -321,7 +331,7 @@ def run(
     memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner_for(options), options=options)
-    build(pipeline, files, config, staging, metadata)
+    build(pipeline, source, config, staging, metadata)
     # The launcher's log is a local file; a remote output receives a copy on success.
     log = Path(staging) / LOG if _is_local(output) else Path(tempfile.mkstemp(prefix="newsdedup-", suffix=".log")[1])
     try:
@@ -353,7 +363,7 @@ def run(
     manifest = {
         **metadata,
         "model_path": model_path,
-        "inputs": files,
+        "inputs": list(described_inputs),
         "runner": runner,
         "counts": {
             "read": read,
@@ -372,6 +382,6 @@ def run(
         _write_text(FileSystems.join(staging, LOG), log.read_text(errors="replace"))
         log.unlink()
     _write_text(FileSystems.join(staging, MANIFEST), json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    _remove(scratch_directory(staging))
+    remove_tree(scratch_directory(staging))
     _commit(staging, output)
     return RunResult(output, manifest)

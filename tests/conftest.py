@@ -1,5 +1,9 @@
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +71,36 @@ def read_tables(out):
     import pyarrow.parquet as pq
 
     return {t: pq.read_table(Path(out) / t) for t in ("articles", "stories", "copies", "rejects")}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def worker_pool(tmp_path):
+    """Beam's worker pool in its own process; it starts each SDK worker as a child process."""
+    port = _free_port()
+    log = tmp_path / "worker-pool.log"
+    # The pool starts workers as `python -c ...`: this interpreter must come first on PATH. Functions
+    # defined in test modules are pickled by reference: the workers import them from tests/.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))}
+    with open(log, "wb") as stream:
+        pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
+                                 f"--service_port={port}"], stdout=stream, stderr=stream, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert pool.poll() is None, log.read_text()
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "worker pool did not start"
+            time.sleep(0.2)
+        yield f"127.0.0.1:{port}", log
+    finally:
+        pool.terminate()
+        pool.wait(timeout=30)

@@ -44,7 +44,8 @@ def test_manifest_says_where_the_time_went(seeds_run):
               "EmbedGroups", "ClusterStories", "AssembleStories", "WriteArticles"}
     assert set(seconds) <= stages | {"SplitFiles", "FindDuplicateIds", "AfterDuplicates", "LinkCopies", "Members",
                                      "CarriedFields", "AllRejects", "RejectRows", "WriteStories", "WriteCopies",
-                                     "WriteRejects", "CopyRows"}
+                                     "WriteRejects", "CopyRows", "ReadRejects", "ScratchUsed",
+                                     "AfterStories", "RemoveScratch"}
     assert seconds["EmbedGroups"] > 0  # sampled, but the model takes seconds
     assert all(v > 0 for v in seconds.values())
 

@@ -1,11 +1,8 @@
 """The same pipeline on other Beam runners: portable workers here, production configs built."""
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,37 +22,6 @@ from conftest import ROOT, SEEDS
 CONFIGS = ROOT / "configs"
 RUNNERS = {"dataflow": "DataflowRunner", "flink": "FlinkRunner", "spark": "SparkRunner"}
 STAGES = {"ReadArticles", "Fingerprint", "FindCopyPairs", "EmbedGroups", "ClusterStories", "WriteArticles"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def worker_pool(tmp_path):
-    """Beam's worker pool in its own process; it starts each SDK worker as a child process."""
-    port = _free_port()
-    log = tmp_path / "worker-pool.log"
-    # The pool starts workers as `python -c ...`: this interpreter must come first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    with open(log, "wb") as stream:
-        pool = subprocess.Popen([sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main",
-                                 f"--service_port={port}"], stdout=stream, stderr=stream, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert pool.poll() is None, log.read_text()
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert time.monotonic() < deadline, "worker pool did not start"
-            time.sleep(0.2)
-        yield f"127.0.0.1:{port}", log
-    finally:
-        pool.terminate()
-        pool.wait(timeout=30)
 
 
 @pytest.mark.slow
@@ -90,7 +56,7 @@ def test_production_configs_build_the_whole_job(name, tmp_path):
     pipeline = beam.Pipeline(options=options)
     build(pipeline, [str(SEEDS)], config, str(tmp_path / "out"), {})
     proto = pipeline.to_runner_api()  # every DoFn pickled, as for submission
-    assert STAGES <= {t.unique_name for t in proto.components.transforms.values()}
+    assert STAGES <= {part for t in proto.components.transforms.values() for part in t.unique_name.split("/")}
 
 
 def test_direct_runner_jobs_run_on_fn_api_runner_with_their_options():
@@ -118,7 +84,7 @@ def test_dataflow_translates_the_job_without_submitting(monkeypatch):
     build(pipeline, [str(SEEDS)], config, "gs://your-bucket/out", {})
     job = pipeline.run().job  # translated and validated; --dry_run stops before staging and submission
     assert job.proto.type_ == dataflow.JobType.JOB_TYPE_BATCH
-    assert STAGES <= {t.unique_name for t in job.proto_pipeline.components.transforms.values()}
+    assert STAGES <= {part for t in job.proto_pipeline.components.transforms.values() for part in t.unique_name.split("/")}
     (env,) = job.proto_pipeline.components.environments.values()
     assert env.urn == common_urns.environments.DOCKER.urn
     image = beam_runner_api_pb2.DockerPayload.FromString(env.payload).container_image

@@ -52,21 +52,27 @@ def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[Entry]]]:
     yield from parts.items()
 
 
+def losers(same_id: list[Entry]) -> Iterator[tuple[int, str, str]]:
+    """``(index, reason, detail)`` of every entry of one id but the one kept, the smallest by (digest, file, line)."""
+    order = sorted(range(len(same_id)), key=lambda i: same_id[i][1:])
+    kept = same_id[order[0]]
+    for i in order[1:]:
+        article_id, digest = same_id[i][:2]
+        same = digest == kept[1]
+        reason = "duplicate_id" if same else "duplicate_id_conflict"
+        what = "identical to" if same else "differs from"
+        yield i, reason, f"id {article_id!r} already used; this record {what} the one kept from {kept[2]}:{kept[3]}"
+
+
 def duplicates(entries: Iterable[Entry]) -> Iterator[tuple[tuple[str, int], tuple[str, str]]]:
     """``((file, line), (reason, detail))`` for every record whose id an earlier-ranked record holds."""
     by_id: dict[str, list[Entry]] = {}
     for entry in entries:
         by_id.setdefault(entry[0], []).append(entry)
-    for article_id, same_id in by_id.items():
-        if len(same_id) < 2:
-            continue
-        kept, *others = sorted(same_id, key=lambda e: e[1:])
-        for _, digest, path, line in others:
-            same = digest == kept[1]
-            reason = "duplicate_id" if same else "duplicate_id_conflict"
-            what = "identical to" if same else "differs from"
-            detail = f"id {article_id!r} already used; this record {what} the one kept from {kept[2]}:{kept[3]}"
-            yield (path, line), (reason, detail)
+    for same_id in by_id.values():
+        if len(same_id) > 1:
+            for i, reason, detail in losers(same_id):
+                yield same_id[i][2:], (reason, detail)
 
 
 class _DropRepeated(CountingDoFn):

@@ -40,3 +40,19 @@ def load_strings_and_array(path: str) -> tuple[list[str], np.ndarray]:
     ends = np.cumsum(lengths).tolist()
     raw = data.tobytes()
     return [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends[:-1]], ends)], array
+
+
+def files_under(directory: str) -> list[str]:
+    """Every file under ``directory``, on any Beam filesystem."""
+    return [m.path for m in FileSystems.match([FileSystems.join(directory, "**")])[0].metadata_list]
+
+
+def remove_tree(path: str) -> None:
+    """Delete a folder, or every object under a prefix (object stores have no folders)."""
+    if FileSystems.get_filesystem(path).has_dirs():
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+    else:
+        files = files_under(path)
+        if files:
+            FileSystems.delete(files)
