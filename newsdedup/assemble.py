@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Sequence
 
 from newsdedup import ids
 from newsdedup.canonical import CanonicalPolicy
 from newsdedup.copies import first_by_language
-from newsdedup.records import CopyGroup, Reject
+from newsdedup.records import CopyGroup, Member, Reject
 from newsdedup.schema import carried_column, carried_value
+
+# A sentence ends at . ! ? or … before a space, or at a CJK full stop; shorter
+# than MIN_SENTENCE it is more likely an abbreviation or a dateline ("U.S.", "MADRID.").
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|[。！？]")
+MIN_SENTENCE, MAX_HEADLINE = 25, 160
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text``, cut at a word to at most MAX_HEADLINE characters."""
+    text = " ".join(text.split())
+    end = next((m.end() for m in _SENTENCE_END.finditer(text) if m.end() >= MIN_SENTENCE), len(text))
+    sentence = text[:end]
+    if len(sentence) <= MAX_HEADLINE:
+        return sentence
+    cut = sentence.rfind(" ", 0, MAX_HEADLINE)
+    return sentence[: cut if cut > 0 else MAX_HEADLINE].rstrip(" ,;:") + "…"
+
+
+def headline(canonical: Member) -> str:
+    """The story's headline: its canonical's title, else the first sentence of its
+    lead (archives such as crawled pages or SemEval's often carry no title)."""
+    return canonical.title.strip() or first_sentence(canonical.embed_text)
 
 
 def assemble_story(
@@ -48,7 +71,7 @@ def assemble_story(
     story_row = {
         "story_id": story,
         "canonical_article_id": canonical.article_id,
-        "headline": canonical.title,
+        "headline": headline(canonical),
         "languages": sorted({r["language"] for r in rows if r["language"]}),
         "sources": sorted({r["source"] for r in rows if r["source"]}),
         "article_count": len(rows),

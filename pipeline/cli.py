@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import sys
 from typing import Optional, Sequence
@@ -12,23 +13,28 @@ from newsdedup.pipeline.config import ConfigError, load_config
 _USAGE_ERROR = 2
 
 
-def _run_parser(sub) -> None:
+def _run_parser(sub) -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="deduplicate articles into stories",
+        # --input and --output are checked after unknown options, so a misspelt --output is named as such.
+        usage="%(prog)s [-h] --input PATH_OR_GLOB --output DIR [--config FILE] [--set KEY=VALUE] [--overwrite] "
+        "[Beam flags]",
         description="Read articles, find copies and stories, write Parquet. "
-        "Unrecognised --flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
+        "Other --flags must be Apache Beam pipeline options (e.g. --runner, --direct_num_workers) "
+        "and are passed to Beam; any other is an error.",
     )
-    run.add_argument("--input", action="append", required=True, metavar="PATH_OR_GLOB",
+    run.add_argument("--input", action="append", metavar="PATH_OR_GLOB",
                      help="input file, folder or glob (.jsonl[.gz], .csv[.gz], .parquet); repeatable")
-    run.add_argument("--output", required=True, metavar="DIR", help="output folder")
+    run.add_argument("--output", metavar="DIR", help="output folder")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: built-in defaults = configs/local.yaml)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override one config value, e.g. --set copies.threshold=0.4; repeatable")
     run.add_argument("--overwrite", action="store_true", help="replace an output folder that already holds a run")
+    return run
 
 
-def _eval_parser(sub) -> None:
+def _eval_parser(sub) -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "eval",
         help="score a run against gold labels",
@@ -38,6 +44,7 @@ def _eval_parser(sub) -> None:
     ev.add_argument("--gold", required=True, metavar="FILE", help="JSONL with id, gold_cluster[, language, copy_of]")
     ev.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (as given to run --output)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
+    return ev
 
 
 def _evaluate(args) -> int:
@@ -63,7 +70,7 @@ def _evaluate(args) -> int:
     return 0
 
 
-def _report_parser(sub) -> None:
+def _report_parser(sub) -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report",
         help="summarise a run as one self-contained HTML page",
@@ -73,6 +80,7 @@ def _report_parser(sub) -> None:
     report.add_argument("output", metavar="OUTPUT_DIR", help="folder written by `newsdedup run`")
     report.add_argument("--html", metavar="FILE", help="HTML file to write (default: OUTPUT_DIR/report.html)")
     report.add_argument("--top", type=int, default=25, metavar="N", help="largest stories listed (default 25)")
+    return report
 
 
 def _report(args) -> int:
@@ -113,17 +121,43 @@ def summary_table(manifest: dict) -> str:
     return f"{body}\n  {status}; {manifest['elapsed_seconds']:.1f} s"
 
 
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    return [flag for action in parser._actions for flag in action.option_strings if flag.startswith("--")]
+
+
+def unknown_option(left: Sequence[str], ours: Sequence[str], beam: Optional[argparse.ArgumentParser]) -> Optional[str]:
+    """The error for arguments newsdedup did not take (``left``), if any: what Beam does not know either.
+
+    ``beam`` is None for commands that take no Beam flags. Beam would drop an
+    unknown flag with a warning and run with the default the user meant to change.
+    """
+    if beam is not None:
+        _, left = beam.parse_known_args(list(left))  # raises ConfigError on a bad value
+    if not left:
+        return None
+    flag = next((arg.split("=", 1)[0] for arg in left if arg.startswith("-")), None)
+    if flag is None:
+        return f"unexpected argument {left[0]!r}"
+    known = list(ours) + (_flags(beam) if beam is not None else [])
+    # Names are compared without their dashes, which every one shares and which would make far names close.
+    nearest = difflib.get_close_matches(flag.lstrip("-"), [name[2:] for name in known], n=1)
+    if nearest:
+        return f"unknown option {flag}; did you mean --{nearest[0]}?"
+    return f"unknown option {flag}: not an option of newsdedup{' or of Apache Beam' if beam is not None else ''}"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="newsdedup", description="Multilingual news-wire deduplication.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and Beam's log")
     sub = parser.add_subparsers(dest="command", required=True)
-    _run_parser(sub)
-    _eval_parser(sub)
-    _report_parser(sub)
+    commands = {"run": _run_parser(sub), "eval": _eval_parser(sub), "report": _report_parser(sub)}
     args, beam_args = parser.parse_known_args(argv)
+    ours = _flags(parser) + _flags(commands[args.command])
     if args.command in ("eval", "report"):
-        if beam_args:
-            parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
+        error = unknown_option(beam_args, ours, None)
+        if error:
+            print(f"newsdedup: error: {error}", file=sys.stderr)
+            return _USAGE_ERROR
         try:
             return _evaluate(args) if args.command == "eval" else _report(args)
         except ConfigError as err:
@@ -134,9 +168,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # Beam warns at import about optional cloud clients; only --debug shows it.
     logging.basicConfig(level=logging.INFO if debug else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
 
+    from newsdedup.pipeline.options import beam_option_parser
     from newsdedup.pipeline.run import PipelineFailed, UserError, run
 
     try:
+        error = unknown_option(beam_args, ours, beam_option_parser())
+        if error:
+            raise ConfigError(error)
+        missing = [flag for flag in ("--input", "--output") if not getattr(args, flag[2:])]
+        if missing:
+            commands["run"].error(f"the following arguments are required: {', '.join(missing)}")
         config = load_config(args.config, args.set)
         result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
     except (UserError, ConfigError) as err:

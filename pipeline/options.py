@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 from typing import Sequence
 
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions, _BeamArgumentParser
 from apache_beam.portability.api import beam_provision_api_pb2
 from apache_beam.runners.portability.fn_api_runner import fn_runner
 from apache_beam.runners.portability.portable_runner import JobServiceHandle
 
 from newsdedup.pipeline.config import ConfigError, RunnerConfig
+
+
+# Runners whose options are defined outside Beam's pipeline_options module; each
+# imports only where its extra is installed (apache-beam[dask] for DaskRunner).
+_RUNNER_OPTION_MODULES = ("apache_beam.runners.dask.dask_runner", "apache_beam.runners.render")
+
+
+class _OptionParser(_BeamArgumentParser):
+    def error(self, message):
+        raise ConfigError(message)
+
+
+def beam_option_parser() -> _BeamArgumentParser:
+    """A parser holding every flag Beam accepts, built as Beam builds its own.
+
+    Beam's ``get_all_options`` parses flags with the registered ``PipelineOptions``
+    subclasses and drops the rest with a log line nobody sees, so a misspelt flag
+    would leave its option at the default; the command line checks against this
+    parser instead. A bad value raises ConfigError.
+    """
+    for module in _RUNNER_OPTION_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    classes: dict[str, type] = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)  # as Beam does: a class redefined in __main__ counts once
+    parser = _OptionParser(allow_abbrev=False, add_help=False)
+    for cls in classes.values():
+        cls._add_argparse_args(parser)  # the hook Beam itself calls
+    return parser
 
 
 def pipeline_options(runner: RunnerConfig, beam_args: Sequence[str]) -> PipelineOptions:

@@ -10,7 +10,7 @@ import plotly
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from newsdedup.report.aggregate import Aggregates
+from newsdedup.report.aggregate import Aggregates, gaps
 
 _CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": "hover",
            "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -32,6 +32,8 @@ summary { cursor: pointer; } summary .meta { color: #5b6675; font-size: 13px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eef1f4; vertical-align: top; }
 th { color: #5b6675; font-weight: 600; } .tag { background: #eef3fb; border-radius: 4px; padding: 0 5px; }
+.absent { color: #5b6675; background: #fff; border: 1px dashed #cdd4dc; border-radius: 8px; padding: 10px 14px;
+          margin: 8px 0; align-self: start; } .none { color: #8a94a3; font-style: italic; }
 """
 
 
@@ -53,7 +55,7 @@ def story_sizes_figure(agg: Aggregates) -> go.Figure:
 
 def sources_figure(agg: Aggregates) -> go.Figure:
     rows = list(reversed(agg.sources))  # largest on top of a horizontal bar chart
-    names = [r["source"] or "(none)" for r in rows]
+    names = [r["source"] or "(no source)" for r in rows]
     parts = [
         ("originals others copied", [r["originals"] for r in rows], _BLUE),
         ("reprints of another source", [r["reprints"] for r in rows], _ORANGE),
@@ -66,12 +68,12 @@ def sources_figure(agg: Aggregates) -> go.Figure:
 
 def matrix_figure(agg: Aggregates) -> go.Figure:
     cells = agg.matrix
-    origins = sorted({c["origin_source"] or "(none)" for c in cells})
-    copiers = sorted({c["copy_source"] or "(none)" for c in cells})
+    origins = sorted({c["origin_source"] for c in cells})
+    copiers = sorted({c["copy_source"] for c in cells})
     counts = [[None] * len(copiers) for _ in origins]
     lags = [[""] * len(copiers) for _ in origins]
     for c in cells:
-        i, j = origins.index(c["origin_source"] or "(none)"), copiers.index(c["copy_source"] or "(none)")
+        i, j = origins.index(c["origin_source"]), copiers.index(c["copy_source"])
         counts[i][j] = c["copies"]
         lags[i][j] = "n/a" if c["median_lag_hours"] is None else f"{c['median_lag_hours']:.1f} h"
     fig = go.Figure(go.Heatmap(
@@ -136,68 +138,137 @@ def _cards(agg: Aggregates) -> str:
                                            for v, k in cards) + "</div>"
 
 
-def _member_rows(members: Iterable[dict]) -> str:
+def _none(words: str) -> str:
+    return f'<span class="none">{_esc(words)}</span>'
+
+
+def _absent(why: str) -> str:
+    """The line that stands where a section has no data to show."""
+    return f'<p class="absent">{_esc(why)}</p>'
+
+
+# Member columns a run may lack altogether: (heading, key, totals count of articles having it, words when missing).
+_OPTIONAL_COLUMNS = (("published (UTC)", "published_at", "dated", "undated"), ("source", "source", "sourced", "no source"))
+
+
+def _member_rows(members: Iterable[dict], columns: list[tuple], titled: bool) -> str:
     rows = []
     for m in members:
         role = "story canonical" if m["is_story_canonical"] else (
             f"copy of {m['copy_of']}" if m["copy_of"] else "original")
-        title = _esc(m["title"])
-        if m["url"] and str(m["url"]).startswith(("http://", "https://")):
-            title = f'<a href="{_esc(m["url"])}" rel="noopener noreferrer">{title}</a>'
-        rows.append(f"<tr><td>{_esc(m['published_at'])}</td><td>{_esc(m['source'])}</td>"
-                    f"<td>{_esc(m['language'])}</td><td>{title}</td><td>{_esc(role)}</td></tr>")
+        cells = [_esc(m["article_id"])]  # "copy of" names it
+        cells += [_esc(m[key]) if m[key] else _none(words) for _, key, _, words in columns]
+        cells.append(_esc(m["language"]))
+        if titled:
+            title = _esc(m["title"]) if m["title"] else _none("no title")
+            if m["url"] and str(m["url"]).startswith(("http://", "https://")):
+                title = f'<a href="{_esc(m["url"])}" rel="noopener noreferrer">{title}</a>'
+            cells.append(title)
+        cells.append(_esc(role))
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return "".join(rows)
 
 
+def _firsts(firsts: Iterable[dict]) -> str:
+    """Who carried each language first, as far as sources and dates say: a language with neither is left out."""
+    said = []
+    for f in firsts:
+        known = " ".join(str(v) for v in (f["source"], f["published_at"]) if v)
+        if known:
+            said.append(f"{f['language']}: {known}")
+    return f" · first per language: {'; '.join(said)}" if said else ""
+
+
 def _largest(agg: Aggregates) -> str:
+    t = agg.totals
+    # A column no article fills is left out (the page says above what the input lacks).
+    columns = [c for c in _OPTIONAL_COLUMNS if t[c[2]]]
+    titled = bool(t["titled"]) or any(m["url"] for s in agg.largest for m in s["members"])
+    head = "<th>article</th>" + "".join(f"<th>{name}</th>" for name, *_ in columns) + "<th>lang</th>" + (
+        "<th>title</th>" if titled else "") + "<th>role</th>"
     blocks = []
     for s in agg.largest:
         shown = len(s["members"])
         more = (f'<p class="note">first {shown} of {s["article_count"]:,} articles shown; '
                 f"query the Parquet tables for the rest</p>") if s["article_count"] > shown else ""
         langs = " ".join(f'<span class="tag">{_esc(lang)}</span>' for lang in s["languages"] or [])
-        firsts = "; ".join(s["first_by_language"] or [])
+        headline = _esc(s["headline"]) if s["headline"] else _none("no headline: its canonical article has no title or text")
+        meta = [_count(s["article_count"], "article"), _count(s["copy_group_count"], "copy group")]
+        if t["sourced"]:
+            meta.append(_count(s["sources"], "source"))
+        if t["dated"]:
+            meta.append(f"first {s['first_published'] or 'undated'}")
         blocks.append(
-            f"<details><summary><b>{_esc(s['headline'])}</b> {langs}<br><span class=meta>"
-            f"{_count(s['article_count'], 'article')} · {_count(s['copy_group_count'], 'copy group')} · "
-            f"{_count(s['sources'], 'source')} · "
-            f"first {_esc(s['first_published'] or 'undated')} · first per language: {_esc(firsts)}</span></summary>"
-            f"<table><tr><th>published (UTC)</th><th>source</th><th>lang</th><th>title</th><th>role</th></tr>"
-            f"{_member_rows(s['members'])}</table>{more}</details>")
+            f"<details><summary><b>{headline}</b> {langs}<br><span class=meta>"
+            f"{_esc(' · '.join(meta) + _firsts(s['first_by_language']))}</span></summary>"
+            f"<table><tr>{head}</tr>{_member_rows(s['members'], columns, titled)}</table>{more}</details>")
     return "".join(blocks)
+
+
+def _matrix_absent(agg: Aggregates) -> str:
+    """Why there is no copy matrix, or "" when there is one to draw."""
+    copies = agg.totals["copies"]
+    if not copies:
+        return "No copy matrix: no article was found to copy another."
+    names = sorted({c["origin_source"] for c in agg.matrix} | {c["copy_source"] for c in agg.matrix})
+    if len(names) >= 2:
+        return ""
+    found = f"{copies:,} cop{'y' if copies == 1 else 'ies'} found"
+    return (f"No copy matrix: it needs copies between two named sources, and the {found} "
+            f"{'are all within ' + names[0] if names else 'name no source'}.")
 
 
 def _edits(agg: Aggregates) -> str:
     t = agg.totals
+    headlines = (f'{t["headline_changed"]:,} with a changed headline, ' if t["titled"]
+                 else "")  # without titles no headline can change
     return (f'<p class="note">Edits detected in {t["copies"]:,} copies: {t["truncated"]:,} truncated, '
-            f'{t["headline_changed"]:,} with a changed headline, {t["credit_removed"]:,} without the origin\'s '
-            f"agency credit.</p>")
+            f'{headlines}{t["credit_removed"]:,} without the origin\'s agency credit.</p>')
 
 
 def render(agg: Aggregates, title: str) -> str:
-    """The whole page, from aggregates only: its size does not grow with the archive."""
+    """The whole page, from aggregates only: its size does not grow with the archive.
+
+    A section without data is one line saying why, never an empty chart.
+    """
+    t = agg.totals
     inputs = ", ".join(agg.run.get("inputs") or [])
     undated = agg.timeline["undated"]
     timeline_note = (f'<p class="note">Not on the timeline: {undated:,} undated stor{"y" if undated == 1 else "ies"}.</p>'
-                     if undated else "")
+                     if undated and agg.timeline["rows"] else "")
+    lacking = gaps(t)
     rejects = "".join(f"<tr><td>{_esc(r['reason'])}</td><td>{r['records']:,}</td></tr>" for r in agg.rejects)
+    matrix_absent = _matrix_absent(agg)
     sections = [
         f"<h1>{_esc(title)}</h1><p class=sub>inputs: {_esc(inputs)} · "
         f"model: {_esc(agg.run.get('model'))} · plotly {_esc(plotly.__version__)}</p>",
         _cards(agg),
+        f'<p class="note"><b>Missing from the input:</b> {_esc("; ".join(lacking))}.</p>' if lacking else "",
         "<h2>Stories</h2><div class=grid>",
         _figure(story_sizes_figure(agg), "story-sizes"),
-        _figure(timeline_figure(agg), "timeline"),
+        _figure(timeline_figure(agg), "timeline") if agg.timeline["rows"]
+        else _absent("No timeline of new stories: no article has a publication date."),
         f"</div>{timeline_note}",
         "<h2>Sources</h2>",
-        _figure(sources_figure(agg), "sources", height=max(380, 22 * len(agg.sources) + 120)),
-        _figure(matrix_figure(agg), "copy-matrix", height=max(420, 24 * len({c["origin_source"] for c in agg.matrix}) + 200)),
+    ]
+    if t["sources"]:
+        sections += [
+            _figure(sources_figure(agg), "sources", height=max(380, 22 * len(agg.sources) + 120)),
+            _absent(matrix_absent) if matrix_absent else _figure(
+                matrix_figure(agg), "copy-matrix", height=max(420, 24 * len({c["origin_source"] for c in agg.matrix}) + 200)),
+        ]
+    else:
+        sections.append(_absent("No source charts or copy matrix: no article names its source, "
+                                "and none has a URL to take its site from."))
+    sections += [
         _edits(agg),
         "<h2>Languages</h2><div class=grid>",
         _figure(languages_figure(agg), "languages"),
-        _figure(links_figure(agg), "language-links"),
+        _figure(links_figure(agg), "language-links") if agg.language_links
+        else _absent("No cross-language links: no story holds articles in more than one language."),
         "</div>",
-        f"<h2>Largest stories</h2><p class=note>{len(agg.largest)} largest; click one for its articles.</p>",
+        f"<h2>Largest stories</h2><p class=note>{len(agg.largest)} largest; click one for its articles."
+        f"{'' if t['titled'] else ' No article has a title: a headline is the first sentence of its story canonical.'}</p>",
         _largest(agg),
     ]
     if rejects:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsdedup.report.aggregate import Aggregates
+from newsdedup.report.aggregate import Aggregates, gaps
 
 
 def summary(agg: Aggregates) -> str:
@@ -17,5 +17,6 @@ def summary(agg: Aggregates) -> str:
     ]
     if t["most_copied"]:
         lines.append(("most copied sources", ", ".join(f"{s['source']} ({s['copies']:,})" for s in t["most_copied"])))
+    lines += [("missing from the input" if i == 0 else "", gap) for i, gap in enumerate(gaps(t))]
     width = max(len(name) for name, _ in lines)
     return "\n".join(f"  {name:<{width}}  {value}" for name, value in lines)
