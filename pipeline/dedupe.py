@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsdedup.pipeline.config import Config, config_from
+from newsdedup.pipeline.cli import unknown_option
+from newsdedup.pipeline.options import beam_option_parser
 from newsdedup.pipeline.run import run_records
 from newsdedup.schema import TABLES
 
@@ -49,12 +51,16 @@ def _records(articles: Any) -> list[dict]:
 
 
 def _beam_flags(options: dict) -> list[str]:
+    """Keywords as Beam flags; one Beam does not know is an error (Beam would ignore it and run with its default)."""
     flags = []
     for key, value in options.items():
         if isinstance(value, bool):
             flags.append(f"--{key}" if value else f"--no_{key}")
         else:
             flags.append(f"--{key}={value}")
+    error = unknown_option(flags, (), beam_option_parser())
+    if error:
+        raise TypeError(f"dedupe(): {error} (keywords are Beam flags without their dashes)")
     return flags
 
 

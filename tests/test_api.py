@@ -116,6 +116,8 @@ def test_a_bad_config_is_refused_before_anything_runs():
         Deduplicate({"copies": {"treshold": 0.5}})
     with pytest.raises(TypeError, match="list of dicts"):
         dedupe(42)
+    with pytest.raises(TypeError, match="did you mean --direct_num_workers"):
+        dedupe([], direct_num_worker=1)
 
 
 def test_user_transforms_around_deduplicate_on_portable_runner_with_external_workers(
