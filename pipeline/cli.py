@@ -8,6 +8,7 @@ import sys
 from typing import Optional, Sequence
 
 from newsdedup.pipeline.config import ConfigError, load_config
+from newsdedup.readers import FORMATS
 
 _USAGE_ERROR = 2
 
@@ -20,7 +21,10 @@ def _run_parser(sub) -> None:
         "Unrecognised --flags are passed to Apache Beam (e.g. --runner, --direct_num_workers).",
     )
     run.add_argument("--input", action="append", required=True, metavar="PATH_OR_GLOB",
-                     help="input file, folder or glob (.jsonl[.gz], .csv[.gz], .parquet); repeatable")
+                     help="input file, folder or glob (.jsonl, .csv, .parquet, NewsML-G2, NITF, NewsML 1.2, ninjs, "
+                     "RSS/Atom, WARC; each optionally .gz); repeatable")
+    run.add_argument("--format", choices=FORMATS, metavar="FORMAT",
+                     help=f"read every input as this format instead of by name and content ({', '.join(FORMATS)})")
     run.add_argument("--output", required=True, metavar="DIR", help="output folder")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: built-in defaults = configs/local.yaml)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -110,7 +114,13 @@ def summary_table(manifest: dict) -> str:
     width = max(len(name) for name, _ in lines)
     body = "\n".join(f"  {name:<{width}}  {value:>10,}" for name, value in lines)
     status = "all records accounted for" if manifest["reconciled"] else "WARNING: read != accepted + rejected"
-    return f"{body}\n  {status}; {manifest['elapsed_seconds']:.1f} s"
+    notes = [f"  not articles, skipped: {', '.join(f'{n:,} {why}' for why, n in manifest['skipped_records'].items())}"
+             ] if manifest.get("skipped_records") else []
+    skipped = manifest.get("skipped_files") or []
+    if skipped:
+        names = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        notes.append(f"  {len(skipped)} file(s) no reader takes, not read: {names}")
+    return "\n".join([body, *notes, f"  {status}; {manifest['elapsed_seconds']:.1f} s"])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -138,7 +148,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         config = load_config(args.config, args.set)
-        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
+        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug,
+                     input_format=args.format)
     except (UserError, ConfigError) as err:
         if debug:
             raise

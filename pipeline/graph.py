@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Sequence
+from typing import Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -47,10 +47,14 @@ def scratch_directory(directory: str) -> str:
     return FileSystems.join(directory, "_scratch")
 
 
-def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str, metadata: dict) -> None:
-    """Add the whole job to ``p``; tables land under ``directory``, scratch files under ``scratch_directory``."""
+def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str, metadata: dict, *,
+          input_format: Optional[str] = None) -> None:
+    """Add the whole job to ``p``; tables land under ``directory``, scratch files under ``scratch_directory``.
+
+    ``input_format``: every file is read as this format (``--format``), whatever its name.
+    """
     policy = CanonicalPolicy(config.canonical.source_priority)
-    ranges = p | "SplitFiles" >> SplitFiles(files)
+    ranges = p | "SplitFiles" >> SplitFiles(files, forced_format=input_format)
     articles, read_rejects = read_unique_articles(ranges)
     signed = articles | "Fingerprint" >> Fingerprint(config)
     described = signed.signed | "Describe" >> Describe(config)

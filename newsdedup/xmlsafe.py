@@ -1,0 +1,138 @@
+"""XML for the wire readers: a parser that touches no network and expands no entity, and the small helpers they share.
+
+Wire XML arrives from outside: an entity bomb or an external DTD must cost
+nothing, so entities stay unexpanded and no DTD is loaded. Element lookups
+go by local name, because the same NITF body comes with and without a
+namespace depending on the wrapper it travels in.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import lru_cache
+from typing import IO, Iterator, Optional
+
+from lxml import etree
+
+from newsdedup.html import html_to_text
+from newsdedup.records import RecordError
+
+_SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+             remove_pis=True)
+_DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._-]+)([\"'])")
+_SINGLE_BYTE = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+_READ_BYTES = 1 << 20
+
+
+def read_all(stream: IO[bytes]) -> tuple[bytes, Optional[str]]:
+    """Every byte that can be read, and why reading stopped early (a truncated gzip), if it did."""
+    chunks = []
+    try:
+        while chunk := stream.read(_READ_BYTES):
+            chunks.append(chunk)
+    except (EOFError, OSError, ValueError) as err:  # gzip: EOFError, BadGzipFile (OSError), zlib.error
+        return b"".join(chunks), f"{err.__class__.__name__}: {err}"
+    return b"".join(chunks), None
+
+
+def repair_declared_encoding(data: bytes) -> bytes:
+    """A document declared single-byte (iso-8859-1) whose bytes are UTF-8: its declaration says UTF-8.
+
+    A real feed case: read as declared, every accented letter would turn into
+    two. Bytes that are not valid UTF-8 keep their declaration.
+    """
+    match = _DECLARATION.match(data[:200])
+    if not match or match.group(2).decode().lower() not in _SINGLE_BYTE or data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return data[:match.start(2)] + b"UTF-8" + data[match.end(2):]
+
+
+def iter_elements(data: bytes, names: tuple[str, ...]) -> Iterator[etree._Element]:
+    """Each complete element named one of ``names`` (any namespace), in document order.
+
+    Raises ``BadXml`` with line and column where the document breaks, after
+    yielding what came before: one broken item costs only what follows it.
+    """
+    tags = tuple(f"{{*}}{name}" for name in names) + names
+    try:
+        for _, element in etree.iterparse(_Bytes(data), events=("end",), tag=tags, **_SAFE):
+            yield element
+            element.clear(keep_tail=True)
+    except etree.XMLSyntaxError as err:
+        line, column = err.position if err.position else (0, 0)
+        raise BadXml(line, f"malformed XML at line {line}, column {column}: {err.msg}") from None
+
+
+class BadXml(RecordError):
+    def __init__(self, line: int, detail: str):
+        super().__init__("bad_xml", detail)
+        self.line = line
+
+
+class _Bytes:
+    """A file-like view of bytes for ``iterparse`` (which wants a file or a name)."""
+
+    def __init__(self, data: bytes):
+        self._data, self._at = data, 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._data) if size < 0 else self._at + size
+        chunk, self._at = self._data[self._at:end], min(end, len(self._data))
+        return chunk
+
+
+def local(element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+@lru_cache(maxsize=None)
+def _xpath(path: str) -> etree.XPath:
+    anywhere = path.startswith("//")
+    steps = "/".join("*" if step == "*" else f"*[local-name()='{step}']" for step in path.lstrip("/").split("/"))
+    return etree.XPath((".//" if anywhere else "./") + steps)
+
+
+def find_all(element, path: str) -> list:
+    """Elements along ``path`` of local names: "a/b" from the children, "//a/b" from anywhere below."""
+    return _xpath(path)(element)
+
+
+def find(element, path: str):
+    found = find_all(element, path)
+    return found[0] if found else None
+
+
+def text(element, path: str = "") -> Optional[str]:
+    """The stripped text of the first element along ``path`` (the element itself when empty), or None."""
+    target = find(element, path) if path else element
+    if target is None:
+        return None
+    value = " ".join(" ".join(target.itertext()).split())
+    return value or None
+
+
+def attr(element, path: str, name: str) -> Optional[str]:
+    target = find(element, path) if path else element
+    value = None if target is None else target.get(name)
+    return value.strip() or None if value else None
+
+
+def qcode_value(qcode: Optional[str]) -> Optional[str]:
+    """The code of a NewsML-G2 QCode, without its scheme alias: "stat:canceled" -> "canceled"."""
+    return qcode.rpartition(":")[2] if qcode else None
+
+
+def markup_text(element) -> str:
+    """Text of an XML body (NITF, XHTML): its markup, namespaces dropped, through the project's HTML to text."""
+    body = copy.deepcopy(element)
+    for node in body.iter():
+        if isinstance(node.tag, str):
+            node.tag = etree.QName(node).localname
+            node.attrib.clear()
+    etree.cleanup_namespaces(body)
+    return html_to_text(etree.tostring(body, encoding="unicode", method="html", with_tail=False))
