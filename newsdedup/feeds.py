@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import feedparser
 
 from newsdedup.html import html_to_text
-from newsdedup.readers import RawRecord, article_record, raw_record
+from newsdedup.readers import RawRecord, article_record, raw_record, read_all
 from newsdedup.records import RecordError
-from newsdedup.xmlsafe import read_all, repair_declared_encoding
+from newsdedup.xmlsafe import repair_declared_encoding
 
 
 def _body(entry) -> Optional[str]:
@@ -49,7 +49,7 @@ def entry_fields(entry, feed) -> dict:
 
 def read_feed(stream: IO[bytes]) -> Iterator[RawRecord]:
     data, stopped = read_all(stream)
-    if not data.strip():
+    if not data.strip() and not stopped:
         return
     parsed = feedparser.parse(repair_declared_encoding(data))
     entries = parsed.entries
@@ -57,6 +57,8 @@ def read_feed(stream: IO[bytes]) -> Iterator[RawRecord]:
         record = article_record(entry_fields(entry, parsed.feed), fmt="rss")
         yield RawRecord(position, record, None, raw_record(record))
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries and not parsed.get("version"):
+        problem = problem or "neither RSS nor Atom"
     if stopped or (problem is not None and not entries):
         where = getattr(problem, "getLineNumber", lambda: None)()
         reason = "unreadable_file" if stopped else "bad_feed"

@@ -12,7 +12,7 @@ import json
 from typing import IO, Any, Iterator, Optional
 
 from newsdedup.html import html_to_text
-from newsdedup.readers import RawRecord, article_record, decode_line, raw_record
+from newsdedup.readers import RawRecord, article_record, decode_line, raw_record, read_all
 from newsdedup.records import RecordError
 
 
@@ -121,10 +121,10 @@ def _items(text: str) -> Iterator[tuple[int, Any, Optional[RecordError]]]:
 
 def read_ninjs(stream: IO[bytes]) -> Iterator[RawRecord]:
     """The items of a ninjs file: one document (an item or a list), or one item per line."""
-    text = decode_line(stream.read()).lstrip("\ufeff")
-    if not text.strip():
-        return
-    for position, item, error in _items(text):
+    data, stopped = read_all(stream)
+    text = decode_line(data).lstrip("\ufeff")
+    position = 0
+    for position, item, error in _items(text) if text.strip() else ():
         if error is None:
             try:
                 record = article_record(item_fields(item), fmt="ninjs")
@@ -133,3 +133,5 @@ def read_ninjs(stream: IO[bytes]) -> Iterator[RawRecord]:
             except RecordError as err:
                 error = err
         yield RawRecord(position, None, error, raw_record(item) if isinstance(item, dict) else str(item))
+    if stopped:
+        yield RawRecord(position + 1, None, RecordError("unreadable_file", f"the file ends early: {stopped}"), "")

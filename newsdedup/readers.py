@@ -78,6 +78,22 @@ def sniff_format(head: bytes) -> Optional[str]:
     return _XML_ROOTS.get(match.group(1).decode("ascii", "replace")) if match and head.startswith(b"<") else None
 
 
+def read_all(stream: IO[bytes], chunk: int = 1 << 16) -> tuple[bytes, Optional[str]]:
+    """Every byte that can be read, and why reading stopped early (a truncated gzip), if it did.
+
+    ``read1`` where there is one: a gzip stream's ``read`` drops the bytes of a
+    chunk it cannot finish.
+    """
+    read = getattr(stream, "read1", stream.read)
+    chunks = []
+    try:
+        while data := read(chunk):
+            chunks.append(data)
+    except (EOFError, OSError, ValueError) as err:  # gzip: EOFError, BadGzipFile (OSError), zlib.error
+        return b"".join(chunks), f"{err.__class__.__name__}: {err}"
+    return b"".join(chunks), None
+
+
 def article_record(fields: dict, *, fmt: str) -> dict:
     """A reader's fields as an input record: the article fields, then what it carries; empty values left out."""
     record = {k: v for k, v in fields.items() if v not in (None, "", [])}
@@ -97,7 +113,7 @@ def xml_records(stream: IO[bytes], names: tuple[str, ...], to_record) -> Iterato
     in the XML or a truncated gzip are kept, and the break is rejected with
     its line.
     """
-    from newsdedup.xmlsafe import BadXml, iter_elements, read_all, repair_declared_encoding
+    from newsdedup.xmlsafe import BadXml, iter_elements, repair_declared_encoding
 
     data, stopped = read_all(stream)
     if not data.strip():

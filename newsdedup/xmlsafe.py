@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from functools import lru_cache
-from typing import IO, Iterator, Optional
+from typing import Iterator, Optional
 
 from lxml import etree
 
@@ -22,18 +22,6 @@ _SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=
              remove_pis=True)
 _DECLARATION = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._-]+)([\"'])")
 _SINGLE_BYTE = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
-_READ_BYTES = 1 << 20
-
-
-def read_all(stream: IO[bytes]) -> tuple[bytes, Optional[str]]:
-    """Every byte that can be read, and why reading stopped early (a truncated gzip), if it did."""
-    chunks = []
-    try:
-        while chunk := stream.read(_READ_BYTES):
-            chunks.append(chunk)
-    except (EOFError, OSError, ValueError) as err:  # gzip: EOFError, BadGzipFile (OSError), zlib.error
-        return b"".join(chunks), f"{err.__class__.__name__}: {err}"
-    return b"".join(chunks), None
 
 
 def repair_declared_encoding(data: bytes) -> bytes:
