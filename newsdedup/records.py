@@ -207,7 +207,7 @@ def retraction(record: dict) -> bool:
 def parse_article(record: Any, origin: str = "") -> Article:
     """Validate one decoded record; raises RecordError naming what is wrong."""
     article_id = record_id(record)
-    if "title" not in record and "body" not in record:
+    if "title" not in record and "body" not in record and not retraction(record):
         fields = ", ".join(sorted(map(str, record))[:12])
         raise RecordError("missing_text", f"the record has neither a title nor a body field (fields: {fields})")
     title, body = html_to_text(_text(record, "title")), html_to_text(_text(record, "body"))
