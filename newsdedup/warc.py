@@ -54,6 +54,29 @@ def _skip(record) -> Optional[SkippedRecord]:
     return None
 
 
+_TRAILER = 4  # an uncompressed archive's last record ends in CRLF CRLF past its offset
+
+
+class _Counted:
+    """A stream that counts the bytes read from it: what is left after the last record is a truncation."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream, self.read_bytes = stream, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.read_bytes += len(data)
+        return data
+
+
+def _check_whole(record) -> None:
+    """Raise when a record ends before its Content-Length: warcio reads a truncated member quietly."""
+    while record.raw_stream.read(1 << 16):
+        pass
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        raise EOFError(f"the record ends {record.raw_stream.limit} bytes before its Content-Length")
+
+
 def read_warc(stream: IO[bytes], ids_only: bool = False) -> Iterator[RawRecord]:
     """Each HTML response of a WARC (plain or gzip) file, numbered by its place among the file's records.
 
@@ -63,18 +86,23 @@ def read_warc(stream: IO[bytes], ids_only: bool = False) -> Iterator[RawRecord]:
     from warcio.archiveiterator import ArchiveIterator
 
     position = 0
-    records = ArchiveIterator(stream)
+    counted = _Counted(stream)
+    records = ArchiveIterator(counted)
     try:
         for record in records:
             position += 1
+            if record.rec_type is None:  # what warcio makes of a cut-off header
+                raise EOFError("a record without a whole WARC header")
             if record.rec_type != "response":
+                _check_whole(record)
                 continue
             skipped = _skip(record)
+            payload = record.content_stream().read() if skipped is None else b""
+            _check_whole(record)
             if skipped is not None:
                 yield RawRecord(position, None, skipped, "")
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
-            payload = record.content_stream().read()
             fields = {"id": url, "source": site(url), "url": url,
                       "version_created": record.rec_headers.get_header("WARC-Date")}
             if ids_only:
@@ -83,6 +111,8 @@ def read_warc(stream: IO[bytes], ids_only: bool = False) -> Iterator[RawRecord]:
             article = article_record({**fields, **extract(payload, url)}, fmt="warc")
             article.setdefault("title", "")  # an empty page is rejected for its text, not its fields
             yield RawRecord(position, article, None, raw_record(article))
+        if counted.read_bytes - records.offset > _TRAILER:  # warcio stops quietly at a broken record header
+            raise EOFError(f"{counted.read_bytes - records.offset} bytes after the last whole record")
     except Exception as err:  # a truncated or corrupt archive: the records before it stand
         detail = f"cannot read past WARC record {position} (offset {records.offset}): {err.__class__.__name__}: {err}"
         yield RawRecord(position + 1, None, RecordError("unreadable_file", detail), "")
