@@ -1,6 +1,5 @@
 """Versions of one wire item: the newest stands; older versions, resends and retractions are rejected with a reason."""
 
-import io
 from itertools import permutations
 from pathlib import Path
 
@@ -11,28 +10,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from newsdedup.transforms.drop_duplicate_ids import read_unique_articles
 from newsdedup.transforms.read import SplitFiles
 from newsdedup.versions import decisions, entry
-
-G2 = """<?xml version="1.0" encoding="UTF-8"?>
-<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="{guid}" version="{version}" standard="NewsML-G2">
-  <itemMeta>
-    <itemClass qcode="ninat:text"/>
-    <provider qcode="nprov:REUTERS"><name>Reuters</name></provider>
-    <versionCreated>{created}</versionCreated>
-    <pubStatus qcode="stat:{status}"/>
-    {signal}
-  </itemMeta>
-  <contentMeta><headline>{headline}</headline><language tag="en"/></contentMeta>
-  <contentSet>{body}</contentSet>
-</newsItem>
-"""
-BODY = '<inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body><p>{}</p></body></html></inlineXML>'
-
-
-def g2(guid="tag:reuters.com,2024:newsml_L1N3E0001", version=1, created="2024-01-05T10:00:00Z", status="usable",
-       headline="Chile quake", text="A quake shook northern Chile on Friday.", signal=""):
-    body = BODY.format(text) if text else ""
-    return G2.format(guid=guid, version=version, created=created, status=status, headline=headline, body=body,
-                     signal=f'<signal qcode="sig:{signal}"/>' if signal else "")
+from wire_samples import g2
 
 
 def _claims(*claims):

@@ -7,7 +7,7 @@ import pytest
 from newsdedup.readers import detect_format, read_records
 from newsdedup.records import SkippedRecord, parse_article
 from newsdedup.warc import site
-from tests.warc_pages import QUAKE, page, warc
+from wire_samples import QUAKE, page, warc
 
 FETCHED = "2024-01-06T03:00:00Z"
 

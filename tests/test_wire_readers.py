@@ -157,3 +157,30 @@ def test_no_entity_is_expanded_and_no_dtd_fetched():
             b"<body><body.head><hedline><hl1>t &b; &ext;</hl1></hedline></body.head></body></nitf>")
     [record] = _articles("bomb.nitf", bomb, "nitf")
     assert "aaaa" not in str(record.record) and "root:" not in str(record.record)
+
+
+def test_a_folder_names_the_files_no_reader_takes(tmp_path):
+    from newsdedup.pipeline.run import UserError, expand_inputs
+
+    for name in ("g2_item.xml", "feed.rss", "ninjs3.json"):
+        (tmp_path / name).write_bytes((WIRE / name).read_bytes())
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "page.xml").write_text("<html><body>a page</body></html>")
+    (tmp_path / "wire-item").write_bytes((WIRE / "efe.nitf").read_bytes())  # no extension: the content tells
+    inputs = expand_inputs([str(tmp_path)])
+    assert [Path(f).name for f in inputs.files] == ["feed.rss", "g2_item.xml", "ninjs3.json", "wire-item"]
+    assert [Path(f).name for f in inputs.skipped] == ["notes.txt", "page.xml"]
+    with pytest.raises(UserError, match="unknown input format"):
+        expand_inputs([str(tmp_path / "notes.txt")])
+    forced = expand_inputs([str(tmp_path / "notes.txt")], "nitf")  # --format: the user's word
+    assert forced.files == [str(tmp_path / "notes.txt")] and forced.skipped == []
+
+
+def test_cli_summary_names_skipped_files_and_records():
+    from newsdedup.pipeline.cli import summary_table
+
+    manifest = {"counts": {"read": 3, "accepted": 2, "rejected": 1, "copy_groups": 2, "copies": 0, "stories": 2,
+                           "languages_detected": 1}, "reconciled": True, "elapsed_seconds": 1.0,
+                "skipped_files": ["in/notes.txt"], "skipped_records": {"warc_not_200": 4}}
+    text = summary_table(manifest)
+    assert "4 warc_not_200" in text and "1 file(s) no reader takes, not read: in/notes.txt" in text

@@ -1,4 +1,4 @@
-"""WARC archives written by the tests (warcio), of small news pages made here."""
+"""Wire samples written by the tests: NewsML-G2 items of any version and status, WARC archives (warcio) of news pages."""
 
 import io
 
@@ -42,3 +42,26 @@ QUAKE = ["Un sismo de magnitud 6,1 sacudió este viernes el norte de Chile sin q
          "Iquique, a una profundidad de 98 kilómetros, según el organismo.",
          "La Oficina Nacional de Emergencia descartó riesgo de tsunami en la costa y dijo que los servicios básicos "
          "funcionaban con normalidad en las regiones de Tarapacá y Antofagasta."]
+
+
+G2 = """<?xml version="1.0" encoding="UTF-8"?>
+<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="{guid}" version="{version}" standard="NewsML-G2">
+  <itemMeta>
+    <itemClass qcode="ninat:text"/>
+    <provider qcode="nprov:REUTERS"><name>Reuters</name></provider>
+    <versionCreated>{created}</versionCreated>
+    <pubStatus qcode="stat:{status}"/>
+    {signal}
+  </itemMeta>
+  <contentMeta><headline>{headline}</headline><language tag="en"/></contentMeta>
+  <contentSet>{body}</contentSet>
+</newsItem>
+"""
+BODY = '<inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body><p>{}</p></body></html></inlineXML>'
+
+
+def g2(guid="tag:reuters.com,2024:newsml_L1N3E0001", version=1, created="2024-01-05T10:00:00Z", status="usable",
+       headline="Chile quake", text="A quake shook northern Chile on Friday.", signal=""):
+    body = BODY.format(text) if text else ""
+    return G2.format(guid=guid, version=version, created=created, status=status, headline=headline, body=body,
+                     signal=f'<signal qcode="sig:{signal}"/>' if signal else "")
