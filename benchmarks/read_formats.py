@@ -33,25 +33,24 @@ def _paragraphs(body: str) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in body.split("\n") if p.strip())
 
 
-def _g2(records) -> bytes:
-    items = "".join(
-        f'<newsItem guid="urn:bench:{escape(str(r["id"]))}" version="1"><itemMeta><itemClass qcode="ninat:text"/>'
-        f'<provider literal="{escape(r.get("source") or "")}"/><versionCreated>2024-01-05T10:00:00Z</versionCreated>'
-        f'<pubStatus qcode="stat:usable"/></itemMeta><contentMeta><headline>{escape(r.get("title") or "")}'
-        f'</headline></contentMeta><contentSet><inlineXML contenttype="application/nitf+xml"><nitf><body>'
-        f'<body.content>{_paragraphs(r.get("body") or "")}</body.content></body></nitf></inlineXML></contentSet>'
-        f'</newsItem>' for r in records)
-    return f'<newsMessage xmlns="{G2_NS}"><itemSet>{items}</itemSet></newsMessage>'.encode()
+G2_ITEM = ('<newsItem guid="urn:bench:{id}" version="1"><itemMeta><itemClass qcode="ninat:text"/>'
+           '<provider literal="{source}"/><versionCreated>2024-01-05T10:00:00Z</versionCreated>'
+           '<pubStatus qcode="stat:usable"/></itemMeta><contentMeta><headline>{title}</headline></contentMeta>'
+           '<contentSet><inlineXML contenttype="application/nitf+xml"><nitf><body><body.content>{body}'
+           '</body.content></body></nitf></inlineXML></contentSet></newsItem>')
+NEWSML1_ITEM = ('<NewsItem><Identification><NewsIdentifier><ProviderId>bench</ProviderId><DateId>20240105</DateId>'
+                '<NewsItemId>{id}</NewsItemId><RevisionId>1</RevisionId></NewsIdentifier></Identification>'
+                '<NewsComponent><NewsLines><HeadLine>{title}</HeadLine></NewsLines><ContentItem><DataContent><nitf>'
+                '<body><body.content>{body}</body.content></body></nitf></DataContent></ContentItem></NewsComponent>'
+                '</NewsItem>')
 
 
-def _newsml1(records) -> bytes:
-    items = "".join(
-        f'<NewsItem><Identification><NewsIdentifier><ProviderId>bench</ProviderId><DateId>20240105</DateId>'
-        f'<NewsItemId>{escape(str(r["id"]))}</NewsItemId><RevisionId>1</RevisionId></NewsIdentifier>'
-        f'</Identification><NewsComponent><NewsLines><HeadLine>{escape(r.get("title") or "")}</HeadLine>'
-        f'</NewsLines><ContentItem><DataContent><nitf><body><body.content>{_paragraphs(r.get("body") or "")}'
-        f'</body.content></body></nitf></DataContent></ContentItem></NewsComponent></NewsItem>' for r in records)
-    return f'<NewsML Version="1.2">{items}</NewsML>'.encode()
+def _xml(records, root: str, item: str) -> bytes:
+    """One XML document of ``item`` per record inside ``root`` (``{}`` marks where the items go)."""
+    items = "".join(item.format(id=escape(str(r["id"])), source=escape(r.get("source") or ""),
+                                title=escape(r.get("title") or ""), body=_paragraphs(r.get("body") or ""))
+                    for r in records)
+    return root.replace("{}", items).encode()
 
 
 def _ninjs(records) -> bytes:
@@ -94,8 +93,10 @@ def format_rates(records: list[dict], pages: int = 300) -> dict:
 
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
     out = {"records": len(records), "pages": min(pages, len(records))}
-    for fmt, name, data in (("jsonl", "a.jsonl", lines), ("newsml", "a.xml", _g2(records)),
-                            ("newsml1", "a.xml", _newsml1(records)), ("ninjs", "a.json", _ninjs(records)),
+    g2 = _xml(records, f'<newsMessage xmlns="{G2_NS}"><itemSet>{{}}</itemSet></newsMessage>', G2_ITEM)
+    newsml1 = _xml(records, '<NewsML Version="1.2">{}</NewsML>', NEWSML1_ITEM)
+    for fmt, name, data in (("jsonl", "a.jsonl", lines), ("newsml", "a.xml", g2),
+                            ("newsml1", "a.xml", newsml1), ("ninjs", "a.json", _ninjs(records)),
                             ("rss", "a.rss", _rss(records))):
         out[f"{fmt}_records_per_cpu_s"] = _rate(data, name, fmt)
     html = _pages(records[:pages])
