@@ -8,14 +8,13 @@ namespace depending on the wrapper it travels in.
 
 from __future__ import annotations
 
-import copy
 import re
 from functools import lru_cache
 from typing import Iterator, Optional
 
 from lxml import etree
 
-from newsdedup.html import html_to_text
+from newsdedup.html import BLOCK_TAGS, SKIP_TAGS, join_text
 from newsdedup.records import RecordError
 
 _SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
@@ -115,12 +114,30 @@ def qcode_value(qcode: Optional[str]) -> Optional[str]:
     return qcode.rpartition(":")[2] if qcode else None
 
 
+_XML_BLOCKS = BLOCK_TAGS | {"hl1", "hl2", "block", "body.content", "media-caption"}  # NITF's blocks too
+
+
 def markup_text(element) -> str:
-    """Text of an XML body (NITF, XHTML): its markup, namespaces dropped, through the project's HTML to text."""
-    body = copy.deepcopy(element)
-    for node in body.iter():
-        if isinstance(node.tag, str):
-            node.tag = etree.QName(node).localname
-            node.attrib.clear()
-    etree.cleanup_namespaces(body)
-    return html_to_text(etree.tostring(body, encoding="unicode", method="html", with_tail=False))
+    """Text of an XML body (NITF, XHTML), paragraphs kept, as ``html_to_text`` gives it for HTML.
+
+    Walked in the tree lxml already built: serialising it for the HTML parser
+    cost two thirds of reading a NewsML item.
+    """
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        name = local(node)
+        if name in SKIP_TAGS:
+            return
+        block = name in _XML_BLOCKS
+        if block:
+            parts.append("\n\n")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+        if block:
+            parts.append("\n\n")
+
+    walk(element)
+    return join_text(parts)
