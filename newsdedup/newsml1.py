@@ -56,8 +56,8 @@ def item_fields(item) -> dict:
         "embargo": text(item, "NewsManagement/StatusWillChange/DateAndTime"),
         "urgency": attr(item, "NewsManagement/Urgency", "FormalName"),
         "dateline": line("DateLine"),
-        "located": [p.get("Value") for p in find_all(item, "//DescriptiveMetadata/Location/Property")
-                    if p.get("FormalName") == "City" and p.get("Value")],
+        "located": "; ".join(p.get("Value") for p in find_all(item, "//DescriptiveMetadata/Location/Property")
+                             if p.get("FormalName") == "City" and p.get("Value")),
         "creditline": line("CreditLine"),
         "copyright_holder": line("CopyrightLine"),
         "keywords": [text(k) for k in find_all(lines, "KeywordLine") if text(k)] if lines is not None else None,

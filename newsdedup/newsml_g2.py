@@ -74,7 +74,7 @@ def item_fields(item) -> dict:
         "embargo": text(item, "itemMeta/embargoed"),
         "urgency": text(item, "contentMeta/urgency"),
         "dateline": text(item, "contentMeta/dateline"),
-        "located": _names(find_all(item, "contentMeta/located")),
+        "located": "; ".join(_names(find_all(item, "contentMeta/located")) or []),
         "creditline": text(item, "contentMeta/creditline"),
         "copyright_holder": text(item, "rightsInfo/copyrightHolder/name")
         or attr(item, "rightsInfo/copyrightHolder", "literal"),

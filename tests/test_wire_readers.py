@@ -47,7 +47,7 @@ def test_newsml_g2_item_with_nitf_body_and_carried_fields():
     assert article.body.startswith("A magnitude 6.1 earthquake") and "\n\nThe quake struck" in article.body
     assert "plain text rendition" not in article.body  # NITF preferred among the contentSet alternatives
     extra = dict(article.extra)
-    assert extra["version"] == "1" and extra["urgency"] == "3" and extra["located"] == ["Iquique"]
+    assert extra["version"] == "1" and extra["urgency"] == "3" and extra["located"] == "Iquique"
     assert extra["embargo"] == "2024-01-05T11:00:00Z" and article.published_at == 1704449700000000  # firstCreated
     assert extra["creditline"] == "Example Wire" and extra["copyright_holder"] == "Example Wire"
     assert extra["keywords"] == ["earthquake", "Chile"] and extra["subjects"] == ["environment", "medtop:20000170"]
@@ -81,7 +81,7 @@ def test_afp_newsml_1_2_id_without_revision():
     assert article.article_id == "urn:newsml:example-afp.com:20240105:TX-PAR-QKE01"
     assert extra["version"] == "1" and extra["pub_status"] == "usable" and article.language == "fr"
     assert article.title.startswith("Un séisme") and "Iquique" in article.body
-    assert extra["creditline"] == "AFP-Exemple" and extra["located"] == ["Iquique"]
+    assert extra["creditline"] == "AFP-Exemple" and extra["located"] == "Iquique"
 
 
 @pytest.mark.parametrize("name, title, body_start, version_created", [
