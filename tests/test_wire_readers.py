@@ -184,3 +184,18 @@ def test_cli_summary_names_skipped_files_and_records():
                 "skipped_files": ["in/notes.txt"], "skipped_records": {"warc_not_200": 4}}
     text = summary_table(manifest)
     assert "4 warc_not_200" in text and "1 file(s) no reader takes, not read: in/notes.txt" in text
+
+
+def test_forced_format_reaches_the_readers(tmp_path):
+    """--format: a file whose name says nothing is read as the user says, through the Beam read stage."""
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from newsdedup.transforms.read import ReadArticles, SplitFiles
+
+    notes = tmp_path / "wire.txt"
+    notes.write_bytes((WIRE / "efe.nitf").read_bytes())
+    with TestPipeline() as p:
+        read = p | SplitFiles([str(notes)], forced_format="nitf") | ReadArticles()
+        assert_that(read.articles | beam.FlatMap(lambda b: [a.article_id for a in b]), equal_to(["EXA-20240105-0042"]))
