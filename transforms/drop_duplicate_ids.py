@@ -1,13 +1,14 @@
 """Stages: find the records whose id another record holds; drop them from the batches read.
 
 Which record of an id stands, and why the others do not (older versions,
-resends, retractions, repeated ids), is ``newsdedup.versions``. Ids repeat rarely, so articles never wait for the decision: the ids are
-read from the input ranges a first time (parsing is cheaper than holding
-every article until all ids are known) with a digest of each raw record,
-and cross the shuffle in lists, one per partition per range. Where an id
-repeats, the record with the smallest digest is kept (content decides,
-never file order); every other one is named, by file and line, in one
-small list. The articles are read once that list exists
+resends, retractions, repeated ids), is ``newsdedup.versions``. Ids repeat
+rarely, so articles never wait for the decision: the ids are read from the
+input ranges a first time (parsing is cheaper than holding every article
+until all ids are known; a WARC page is not extracted for it) with a digest
+of each raw record and its version, and cross the shuffle in lists, one per
+partition per range. Where an id repeats, the newest version stands, then
+the smallest digest (content decides, never file order); every other one
+is named, by file and line, in one small list. The articles are read once that list exists
 (``read_unique_articles`` waits on it), and each batch is filtered against
 it where it was read, so articles stream from the reader into the copy
 path and are never held by the runner.
