@@ -109,11 +109,11 @@ def raw_record(record: dict) -> str:
 def xml_records(stream: IO[bytes], names: tuple[str, ...], to_record) -> Iterator[RawRecord]:
     """``to_record(element)`` for each element named in ``names``, numbered by its line.
 
-    A declaration the bytes contradict is repaired; the items before a break
+    A declaration the bytes contradict and HTML entities are repaired; the items before a break
     in the XML or a truncated gzip are kept, and the break is rejected with
     its line.
     """
-    from newsdedup.xmlsafe import BadXml, iter_elements, repair_declared_encoding
+    from newsdedup.xmlsafe import BadXml, iter_elements, repair_declared_encoding, repair_html_entities
 
     data, stopped = read_all(stream)
     if not data.strip():
@@ -122,7 +122,7 @@ def xml_records(stream: IO[bytes], names: tuple[str, ...], to_record) -> Iterato
         return
     line = 0
     try:
-        for element in iter_elements(repair_declared_encoding(data), names):
+        for element in iter_elements(repair_html_entities(repair_declared_encoding(data)), names):
             line = element.sourceline or line
             try:
                 record = to_record(element)

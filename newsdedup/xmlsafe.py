@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html.entities import name2codepoint
 from typing import Iterator, Optional
 
 from lxml import etree
@@ -39,6 +40,27 @@ def repair_declared_encoding(data: bytes) -> bytes:
     return data[:match.start(2)] + b"UTF-8" + data[match.end(2):]
 
 
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def repair_html_entities(data: bytes) -> bytes:
+    """HTML's named entities (``&nbsp;``, ``&eacute;``) as character references, where the document defines none.
+
+    NITF's DTD declares them, but the DTD is never loaded (``_SAFE``): without
+    this, one ``&nbsp;`` would lose a whole file.
+    """
+    if b"<!ENTITY" in data or b"&" not in data:
+        return data
+
+    def reference(match: re.Match) -> bytes:
+        name = match.group(1)
+        code = name2codepoint.get(name.decode("ascii"))
+        return match.group(0) if name in _XML_ENTITIES or code is None else b"&#%d;" % code
+
+    return _NAMED_ENTITY.sub(reference, data)
+
+
 def iter_elements(data: bytes, names: tuple[str, ...]) -> Iterator[etree._Element]:
     """Each complete element named one of ``names`` (any namespace), in document order.
 
@@ -46,13 +68,15 @@ def iter_elements(data: bytes, names: tuple[str, ...]) -> Iterator[etree._Elemen
     yielding what came before: one broken item costs only what follows it.
     """
     tags = tuple(f"{{*}}{name}" for name in names) + names
+    parser = etree.iterparse(_Bytes(data), events=("end",), tag=tags, **_SAFE)
     try:
-        for _, element in etree.iterparse(_Bytes(data), events=("end",), tag=tags, **_SAFE):
+        for _, element in parser:
             yield element
             element.clear(keep_tail=True)
     except etree.XMLSyntaxError as err:
-        line, column = err.position if err.position else (0, 0)
-        raise BadXml(line, f"malformed XML at line {line}, column {column}: {err.msg}") from None
+        fatal = next((e for e in parser.error_log if e.level_name == "FATAL"), None)  # the cause, not the last word
+        line, column, message = (fatal.line, fatal.column, fatal.message) if fatal else (*err.position, err.msg)
+        raise BadXml(line, f"malformed XML at line {line}, column {column}: {message}") from None
 
 
 class BadXml(RecordError):

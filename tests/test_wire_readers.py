@@ -199,3 +199,19 @@ def test_forced_format_reaches_the_readers(tmp_path):
     with TestPipeline() as p:
         read = p | SplitFiles([str(notes)], forced_format="nitf") | ReadArticles()
         assert_that(read.articles | beam.FlatMap(lambda b: [a.article_id for a in b]), equal_to(["EXA-20240105-0042"]))
+
+
+@pytest.mark.parametrize("doctype", [True, False])
+def test_html_entities_of_the_undeclared_nitf_dtd_are_repaired(doctype):
+    data = (WIRE / "efe.nitf").read_bytes().replace(b"sin que", b"sin&nbsp;que")
+    data = data.replace(b"Chile</hl1>", b"Chile &amp; &eacute;</hl1>")
+    if not doctype:
+        data = data.replace(b'<!DOCTYPE nitf SYSTEM "nitf-3-6.dtd">\n', b"")
+    [article] = _accepted("a.nitf", data=data)
+    assert "sin que" in article.body and "nbsp" not in article.body and article.title.endswith("Chile & é")
+
+
+def test_a_bad_xml_reject_names_libxml2s_cause_and_line():
+    data = (WIRE / "efe.nitf").read_bytes().replace(b"<hl1>", b"<hl1 x=>")
+    [bad] = _articles("a.nitf", data=data)
+    assert bad.line == 19 and "line 19" in bad.error.detail and "AttValue" in bad.error.detail
