@@ -4,13 +4,15 @@ The full text (``content:encoded``, Atom ``content``) is preferred over the
 summary (``description``); HTML becomes text as for any other input. A feed
 whose bytes contradict its declared encoding is repaired first
 (``xmlsafe.repair_declared_encoding``). Entries are numbered by position: a
-feed parser gives no lines.
+feed parser gives no lines. A feed whose XML breaks keeps the entries
+feedparser's lenient parser recovers, and the break is rejected.
 """
 
 from __future__ import annotations
 
 from typing import IO, Iterator, Optional
 from urllib.parse import urlsplit
+from xml.sax import SAXException
 
 import feedparser
 
@@ -58,12 +60,13 @@ def read_feed(stream: IO[bytes]) -> Iterator[RawRecord]:
         record = article_record(entry_fields(entry, parsed.feed), fmt="rss")
         yield RawRecord(position, record, None, raw_record(record))
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    broken = isinstance(problem, SAXException)  # not an encoding note: the XML breaks, the last entry may be cut
     if not entries and not parsed.get("version"):
-        problem = problem or "neither RSS nor Atom"
-    if stopped or (problem is not None and not entries):
+        problem, broken = problem or "neither RSS nor Atom", True
+    if stopped or broken:
         where = getattr(problem, "getLineNumber", lambda: None)()
         reason = "unreadable_file" if stopped else "bad_feed"
         detail = f"the file ends early: {stopped}" if stopped else (
-            f"not a readable feed{f' (line {where})' if where else ''}: {problem}")
-        yield RawRecord(len(entries) + 1, None, RecordError(reason, f"{detail}; {len(entries)} entries read before"),
-                        "")
+            f"malformed feed{f' at line {where}' if where else ''}: {problem}")
+        yield RawRecord(len(entries) + 1, None, RecordError(
+            reason, f"{detail}; {len(entries)} entries read before by the lenient parser, the last may be cut"), "")

@@ -215,3 +215,10 @@ def test_a_bad_xml_reject_names_libxml2s_cause_and_line():
     data = (WIRE / "efe.nitf").read_bytes().replace(b"<hl1>", b"<hl1 x=>")
     [bad] = _articles("a.nitf", data=data)
     assert bad.line == 19 and "line 19" in bad.error.detail and "AttValue" in bad.error.detail
+
+
+def test_a_feed_cut_short_keeps_its_entries_and_rejects_the_break():
+    data = (WIRE / "feed.rss").read_bytes()
+    *entries, bad = _articles("cut.rss", data=data[:-60])
+    assert len(entries) == 1 and entries[0].error is None
+    assert bad.line == 2 and bad.error.reason == "bad_feed" and "malformed feed at line" in bad.error.detail
