@@ -8,6 +8,7 @@ namespace depending on the wrapper it travels in.
 
 from __future__ import annotations
 
+import io
 import re
 from functools import lru_cache
 from html.entities import name2codepoint
@@ -68,7 +69,7 @@ def iter_elements(data: bytes, names: tuple[str, ...]) -> Iterator[etree._Elemen
     yielding what came before: one broken item costs only what follows it.
     """
     tags = tuple(f"{{*}}{name}" for name in names) + names
-    parser = etree.iterparse(_Bytes(data), events=("end",), tag=tags, **_SAFE)
+    parser = etree.iterparse(io.BytesIO(data), events=("end",), tag=tags, **_SAFE)
     try:
         for _, element in parser:
             yield element
@@ -83,18 +84,6 @@ class BadXml(RecordError):
     def __init__(self, line: int, detail: str):
         super().__init__("bad_xml", detail)
         self.line = line
-
-
-class _Bytes:
-    """A file-like view of bytes for ``iterparse`` (which wants a file or a name)."""
-
-    def __init__(self, data: bytes):
-        self._data, self._at = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._at + size
-        chunk, self._at = self._data[self._at:end], min(end, len(self._data))
-        return chunk
 
 
 def local(element) -> str:
