@@ -31,6 +31,7 @@ sys.path.insert(0, str(HERE))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
 
 import bench_signatures  # noqa: E402
+import read_formats  # noqa: E402
 
 from newsdedup.embedding.model import load_model  # noqa: E402
 from newsdedup.normalize import FurnitureStripper, clean, lead, matching_text  # noqa: E402
@@ -245,6 +246,7 @@ def main() -> None:
         if size == sizes[0] and not (args.copy_path_only or args.end_to_end_only):
             print(f"[{size}] stages", flush=True)
             entry["stages"] = stage_rates(lines)
+            entry["stages"]["formats"] = read_formats.format_rates([json.loads(line) for line in lines[:2000]])
             print(json.dumps(entry["stages"], indent=1), flush=True)
             leads = [lead(r["title"], clean(r["body"], STRIPPER, CONFIG.normalize.max_chars), CONFIG.stories.lead_chars)
                      for r in records]
@@ -368,6 +370,7 @@ def _stage_sections(first: dict) -> list[str]:
     st = first["stages"]
     lines += ["## Per-document stages (one core, CPU time)", "", "| stage | docs per CPU second |", "|---|---|",
               *(f"| {label} | {st[key]:,.0f} |" for key, label in STAGE_ROWS if key in st), ""]
+    lines += _format_section(st.get("formats"))
     emb = first["embeddings"]
     backend = emb.get("backend", "torch")
     # results written before the model and lead were recorded measured the defaults of their day
@@ -391,6 +394,23 @@ def _bases(bases: Optional[dict]) -> str:
 
 def _config(label: str) -> str:
     return label if label == "default" else f"`{label}`"
+
+
+def _format_section(rates: Optional[dict]) -> list[str]:
+    """Reading each input format (``benchmarks/read_formats.py``); results of earlier runs may lack it."""
+    if not rates:
+        return []
+    names = (("jsonl", "JSONL"), ("newsml", "NewsML-G2 `newsMessage`, NITF bodies"), ("newsml1", "NewsML 1.2"),
+             ("ninjs", "ninjs 3.x"), ("rss", "RSS 2.0, `content:encoded`"),
+             ("warc", "WARC (.warc.gz) of HTML pages, trafilatura"))
+    lines = [f"## Reading input formats (one core, CPU time; {rates['records']:,} articles, WARC on {rates['pages']})", "",
+             "| format | records per CPU second |", "|---|---|",
+             *(f"| {label} | {rates[f'{key}_records_per_cpu_s']:,.0f} |" for key, label in names), ""]
+    extractors = [f"trafilatura alone {rates['trafilatura_alone_pages_per_cpu_s']:,.0f} pages/CPU s"]
+    if "resiliparse_alone_pages_per_cpu_s" in rates:
+        extractors.append(f"resiliparse alone (text and `<title>`, no date) "
+                          f"{rates['resiliparse_alone_pages_per_cpu_s']:,.0f}")
+    return lines + [f"The same WARC pages through the extractors alone: {'; '.join(extractors)}.", ""]
 
 
 def _targets(results: dict, sizes: list[int], first: Optional[dict]) -> list[str]:

@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 
 _TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*|/[a-zA-Z][a-zA-Z0-9]*|!--)[^>]*>")
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});")
-_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
           "section", "article", "header", "footer", "blockquote", "figure", "figcaption", "hr"}
-_SKIP = {"script", "style", "noscript", "template"}
+SKIP_TAGS = {"script", "style", "noscript", "template"}
 
 
 def looks_like_html(text: str) -> bool:
@@ -28,19 +28,19 @@ class _TextExtractor(HTMLParser):
         self._skipping = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in _SKIP:
+        if tag in SKIP_TAGS:
             self._skipping += 1
-        elif tag in _BLOCK:
+        elif tag in BLOCK_TAGS:
             self.parts.append("\n\n")
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK:
+        if tag in BLOCK_TAGS:
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag):
-        if tag in _SKIP:
+        if tag in SKIP_TAGS:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCK:
+        elif tag in BLOCK_TAGS:
             self.parts.append("\n\n")
 
     def handle_data(self, data):
@@ -55,6 +55,10 @@ def html_to_text(text: str) -> str:
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
-    joined = "".join(parser.parts)
-    lines = [" ".join(line.split()) for line in joined.split("\n")]
+    return join_text(parser.parts)
+
+
+def join_text(parts: list[str]) -> str:
+    """Pieces of text, with "\n\n" where blocks start and end, as paragraphs: spaces folded, one blank line between."""
+    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

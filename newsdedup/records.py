@@ -107,6 +107,10 @@ class RecordError(ValueError):
         self.detail = detail
 
 
+class SkippedRecord(RecordError):
+    """Not an article (a WARC redirect, a picture item): counted by reason, neither accepted nor rejected."""
+
+
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
 
 
@@ -192,14 +196,22 @@ def record_id(record: Any) -> str:
     return str(raw_id).strip()
 
 
+RETRACTING = ("canceled", "cancelled", "withheld")  # pubStatus values that retract a wire item
+
+
+def retraction(record: dict) -> bool:
+    """A canceled or withheld wire item: often empty, it still retracts its item (``newsdedup.versions``)."""
+    return str(record.get("pub_status") or "").lower() in RETRACTING
+
+
 def parse_article(record: Any, origin: str = "") -> Article:
     """Validate one decoded record; raises RecordError naming what is wrong."""
     article_id = record_id(record)
-    if "title" not in record and "body" not in record:
+    if "title" not in record and "body" not in record and not retraction(record):
         fields = ", ".join(sorted(map(str, record))[:12])
         raise RecordError("missing_text", f"the record has neither a title nor a body field (fields: {fields})")
     title, body = html_to_text(_text(record, "title")), html_to_text(_text(record, "body"))
-    if not title.strip() and not body.strip():
+    if not title.strip() and not body.strip() and not retraction(record):
         raise RecordError("empty_text", "both title and body are empty")
     language = _optional_text(record, "language")
     if language is not None:

@@ -9,6 +9,7 @@ import sys
 from typing import Optional, Sequence
 
 from newsdedup.pipeline.config import ConfigError, load_config
+from newsdedup.readers import FORMATS
 
 _USAGE_ERROR = 2
 
@@ -18,14 +19,17 @@ def _run_parser(sub) -> argparse.ArgumentParser:
         "run",
         help="deduplicate articles into stories",
         # --input and --output are checked after unknown options, so a misspelt --output is named as such.
-        usage="%(prog)s [-h] --input PATH_OR_GLOB --output DIR [--config FILE] [--set KEY=VALUE] [--overwrite] "
+        usage="%(prog)s [-h] --input PATH_OR_GLOB [--format FORMAT] --output DIR [--config FILE] [--set KEY=VALUE] [--overwrite] "
         "[Beam flags]",
         description="Read articles, find copies and stories, write Parquet. "
         "Other --flags must be Apache Beam pipeline options (e.g. --runner, --direct_num_workers) "
         "and are passed to Beam; any other is an error.",
     )
     run.add_argument("--input", action="append", metavar="PATH_OR_GLOB",
-                     help="input file, folder or glob (.jsonl[.gz], .csv[.gz], .parquet); repeatable")
+                     help="input file, folder or glob (.jsonl, .csv, .parquet, NewsML-G2, NITF, NewsML 1.2, ninjs, "
+                     "RSS/Atom, WARC; each optionally .gz); repeatable")
+    run.add_argument("--format", choices=FORMATS, metavar="FORMAT",
+                     help=f"read every input as this format instead of by name and content ({', '.join(FORMATS)})")
     run.add_argument("--output", metavar="DIR", help="output folder")
     run.add_argument("--config", metavar="FILE", help="YAML config (default: built-in defaults = configs/local.yaml)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -118,7 +122,13 @@ def summary_table(manifest: dict) -> str:
     width = max(len(name) for name, _ in lines)
     body = "\n".join(f"  {name:<{width}}  {value:>10,}" for name, value in lines)
     status = "all records accounted for" if manifest["reconciled"] else "WARNING: read != accepted + rejected"
-    return f"{body}\n  {status}; {manifest['elapsed_seconds']:.1f} s"
+    notes = [f"  not articles, skipped: {', '.join(f'{n:,} {why}' for why, n in manifest['skipped_records'].items())}"
+             ] if manifest.get("skipped_records") else []
+    skipped = manifest.get("skipped_files") or []
+    if skipped:
+        names = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        notes.append(f"  {len(skipped)} file(s) no reader takes, not read: {names}")
+    return "\n".join([body, *notes, f"  {status}; {manifest['elapsed_seconds']:.1f} s"])
 
 
 def _flags(parser: argparse.ArgumentParser) -> list[str]:
@@ -179,7 +189,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if missing:
             commands["run"].error(f"the following arguments are required: {', '.join(missing)}")
         config = load_config(args.config, args.set)
-        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
+        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug,
+                     input_format=args.format)
     except (UserError, ConfigError) as err:
         if debug:
             raise

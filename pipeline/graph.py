@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Sequence
+from typing import Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -35,12 +35,14 @@ def write_tables(result: DeduplicateResult, directory: str, shards: int, metadat
             directory, table, partial(_fixed_schema, table), SORT_KEYS[table], shards, metadata)
 
 
-def build(p: beam.Pipeline, source, config: Config, directory: str, metadata: dict) -> None:
+def build(p: beam.Pipeline, source, config: Config, directory: str, metadata: dict, *,
+          input_format: Optional[str] = None) -> None:
     """Add the whole job to ``p``: ``source`` is the input files' paths, or a transform of ``p`` giving article dicts.
 
-    Tables land under ``directory``, scratch files under ``scratch_directory``.
+    Tables land under ``directory``, scratch files under ``scratch_directory``. ``input_format``: every
+    file is read as this format (``--format``), whatever its name.
     """
-    read = ReadArticleFiles(source) if isinstance(source, (list, tuple)) else source
+    read = ReadArticleFiles(source, input_format=input_format) if isinstance(source, (list, tuple)) else source
     articles = p | ("ReadArticleFiles" if isinstance(read, ReadArticleFiles) else "Articles") >> read
     result = articles | "Deduplicate" >> Deduplicate(config, scratch=scratch_directory(directory))
     write_tables(result, directory, config.output.shards, metadata)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -34,13 +34,13 @@ from apache_beam.runners.runner import PipelineState
 import newsdedup
 from newsdedup import lsh, memory, progress
 from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_model
-from newsdedup.readers import detect_format
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
 from newsdedup.pipeline.graph import build, scratch_directory
 from newsdedup.pipeline.options import pipeline_options, runner_for
 from newsdedup.transforms.scratch import files_under, remove_tree
+from newsdedup.transforms.read import SKIPPED_PREFIX, file_format
 
 MANIFEST = "manifest.json"
 LOG = "run.log"
@@ -61,14 +61,6 @@ class RunResult:
     manifest: dict
 
 
-def _readable(path: str) -> bool:
-    try:
-        detect_format(path)
-        return True
-    except ValueError:
-        return False
-
-
 def _is_local(path: str) -> bool:
     return FileSystems.get_scheme(path) is None
 
@@ -80,15 +72,22 @@ def _is_folder(pattern: str) -> bool:
     return not any(c in pattern for c in "*?[") and not FileSystems.exists(pattern)
 
 
-def expand_inputs(patterns: Sequence[str]) -> list[str]:
+class Inputs(NamedTuple):
+    files: list[str]  # to read
+    skipped: list[str]  # in a folder given, but no reader takes them: named in the summary and the manifest
+
+
+def expand_inputs(patterns: Sequence[str], forced_format: Optional[str] = None) -> Inputs:
     """Every input file matched by the paths or globs; each pattern must match.
 
-    A folder contributes the files in it whose format is known; a file named
-    explicitly or by a glob must have a known format.
+    A folder contributes the files in it whose format is known by name or
+    content (the others are listed as skipped); a file named explicitly or by
+    a glob must have a known format.
     """
     if not patterns:
         raise UserError("no --input given")
     files: set[str] = set()
+    skipped: set[str] = set()
     for pattern in patterns:
         folder = _is_folder(pattern)
         query = FileSystems.join(pattern.rstrip("/"), "*") if folder else pattern
@@ -96,19 +95,21 @@ def expand_inputs(patterns: Sequence[str]) -> list[str]:
             matches = FileSystems.match([query])[0].metadata_list
         except Exception as err:  # Beam raises BeamIOError for unreachable or unknown paths
             raise UserError(f"cannot list input {pattern}: {err}") from None
-        found = [m.path for m in matches if not os.path.isdir(m.path) and not os.path.basename(m.path).startswith(".")]
-        if folder:
-            found = [f for f in found if _readable(f)]
-        else:
-            for path in found:
-                try:
-                    detect_format(path)
-                except ValueError as err:
+        found = []
+        for path in (m.path for m in matches):
+            if os.path.isdir(path) or os.path.basename(path).startswith("."):
+                continue
+            try:
+                file_format(path, forced_format)
+                found.append(path)
+            except ValueError as err:
+                if not folder:
                     raise UserError(str(err)) from None
+                skipped.add(path)
         if not found:
             raise UserError(f"input {pattern} matches no {'article file' if folder else 'file'}")
         files.update(found)
-    return sorted(files)
+    return Inputs(sorted(files), sorted(skipped - files))
 
 
 def _versions() -> dict:
@@ -194,6 +195,16 @@ def _stage_of(step: str) -> str:
     while len(parts) > 1 and parts[0] in _COMPOSITES:
         parts = parts[1:]
     return parts[0]
+
+
+def _reasons(directory: str) -> dict:
+    """Rejected records by reason: superseded versions, resends and retractions are counted here."""
+    counts: dict[str, int] = {}
+    for match in FileSystems.match([FileSystems.join(directory, "rejects", "*.parquet")])[0].metadata_list:
+        with FileSystems.open(match.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+            for reason in pq.read_table(stream, columns=["reason"]).column("reason").to_pylist():
+                counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _stage_seconds(result) -> dict:
@@ -297,10 +308,15 @@ def run(
     beam_args: Sequence[str] = (),
     overwrite: bool = False,
     quiet_workers: bool = True,
+    input_format: Optional[str] = None,
 ) -> RunResult:
-    """``newsdedup run``: the article files matched by ``inputs`` deduplicated into tables under ``output``."""
-    files = expand_inputs(inputs)
-    return execute(files, files, output, config, beam_args=beam_args, overwrite=overwrite, quiet_workers=quiet_workers)
+    """``newsdedup run``: the article files matched by ``inputs`` deduplicated into tables under ``output``.
+
+    ``input_format``: every file is read as this format (``--format``), whatever its name.
+    """
+    files, skipped_files = expand_inputs(inputs, input_format)
+    return execute(files, files, output, config, beam_args=beam_args, overwrite=overwrite,
+                   quiet_workers=quiet_workers, input_format=input_format, skipped_files=skipped_files)
 
 
 def run_records(records: Sequence[dict], output: str, config: Config, *, beam_args: Sequence[str] = (),
@@ -312,7 +328,8 @@ def run_records(records: Sequence[dict], output: str, config: Config, *, beam_ar
 
 
 def execute(source, described_inputs: Sequence[str], output: str, config: Config, *, beam_args: Sequence[str] = (),
-            overwrite: bool = False, quiet_workers: bool = True) -> RunResult:
+            overwrite: bool = False, quiet_workers: bool = True, input_format: Optional[str] = None,
+            skipped_files: Sequence[str] = ()) -> RunResult:
     """The job on ``source`` (file paths, or a transform giving article dicts), staged, run, reconciled and committed."""
     output = output.rstrip("/") or output  # "gs://b/out/" and "gs://b/out" name one output
     try:
@@ -331,7 +348,7 @@ def execute(source, described_inputs: Sequence[str], output: str, config: Config
     memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner_for(options), options=options)
-    build(pipeline, source, config, staging, metadata)
+    build(pipeline, source, config, staging, metadata, input_format=input_format)
     # The launcher's log is a local file; a remote output receives a copy on success.
     log = Path(staging) / LOG if _is_local(output) else Path(tempfile.mkstemp(prefix="newsdedup-", suffix=".log")[1])
     try:
@@ -375,6 +392,10 @@ def execute(source, described_inputs: Sequence[str], output: str, config: Config
             "languages_detected": counters.get("languages_detected", 0),
         },
         "reconciled": read == tables["articles"] + tables["rejects"],
+        "skipped_files": list(skipped_files),
+        "skipped_records": {name[len(SKIPPED_PREFIX):]: n for name, n in sorted(counters.items())
+                            if name.startswith(SKIPPED_PREFIX) and n},
+        "rejects_by_reason": _reasons(staging),
         "elapsed_seconds": round(elapsed, 3),
         "stage_seconds": _stage_seconds(result),
     }

@@ -218,9 +218,10 @@ def test_a_record_that_breaks_describing_goes_to_rejects():
 def test_which_duplicate_is_kept_depends_on_content_only():
     from itertools import permutations
 
-    from newsdedup.transforms.drop_duplicate_ids import duplicates
+    from newsdedup.versions import entry, decisions as duplicates
 
-    entries = [("x", "d2", "a.jsonl", 1), ("x", "d1", "b.jsonl", 7), ("x", "d2", "c.jsonl", 2), ("y", "d9", "a.jsonl", 2)]
+    entries = [entry(*claim) for claim in (("x", {}, "d2", "a.jsonl", 1), ("x", {}, "d1", "b.jsonl", 7),
+                                           ("x", {}, "d2", "c.jsonl", 2), ("y", {}, "d9", "a.jsonl", 2))]
     decisions = {tuple(sorted(duplicates(order))) for order in permutations(entries)}
     assert len(decisions) == 1
     assert [(origin, reason) for origin, (reason, _) in decisions.pop()] == [

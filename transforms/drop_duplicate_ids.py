@@ -1,12 +1,14 @@
 """Stages: find the records whose id another record holds; drop them from the batches read.
 
-Ids repeat rarely, so articles never wait for the decision: the ids are
-read from the input ranges a first time (parsing is cheaper than holding
-every article until all ids are known) with a digest of each raw record,
-and cross the shuffle in lists, one per partition per range. Where an id
-repeats, the record with the smallest digest is kept (content decides,
-never file order); every other one is named, by file and line, in one
-small list. The articles are read once that list exists
+Which record of an id stands, and why the others do not (older versions,
+resends, retractions, repeated ids), is ``newsdedup.versions``. Ids repeat
+rarely, so articles never wait for the decision: the ids are read from the
+input ranges a first time (parsing is cheaper than holding every article
+until all ids are known; a WARC page is not extracted for it) with a digest
+of each raw record and its version, and cross the shuffle in lists, one per
+partition per range. Where an id repeats, the newest version stands, then
+the smallest digest (content decides, never file order); every other one
+is named, by file and line, in one small list. The articles are read once that list exists
 (``read_unique_articles`` waits on it), and each batch is filtered against
 it where it was read, so articles stream from the reader into the copy
 path and are never held by the runner.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
@@ -24,6 +26,7 @@ from apache_beam.transforms.util import WaitOn
 
 from newsdedup.readers import Range, read_range
 from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_id
+from newsdedup.versions import Entry, decisions, entry
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 from newsdedup.transforms.read import BATCH_SIZE, ReadArticles, open_file
 from newsdedup.transforms.record_coder import batch_of
@@ -31,48 +34,22 @@ from newsdedup.transforms.record_coder import batch_of
 REJECTS = "rejects"
 PARTITIONS = 64
 
-Entry = tuple[str, str, str, int]  # (id, digest of the raw record, file, line)
-
-
 def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[Entry]]]:
     """Each record's id as ``parse_article`` gives it; records it rejects anyway may count too."""
     parts: dict[int, list[Entry]] = {}
     try:
         with open_file(piece.path) as stream:
-            for raw in read_range(stream, piece):
+            for raw in read_range(stream, piece, ids_only=True):
                 try:
                     article_id = record_id(raw.record)
                 except RecordError:
                     continue
                 digest = hashlib.blake2b(raw.raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-                entry = (article_id, digest, piece.path, raw.line)
-                parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(entry)
+                claim = entry(article_id, raw.record, digest, piece.path, raw.line)
+                parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(claim)
     except Exception:  # the reader rejects what cannot be read; the ids read so far still count
         pass
     yield from parts.items()
-
-
-def losers(same_id: list[Entry]) -> Iterator[tuple[int, str, str]]:
-    """``(index, reason, detail)`` of every entry of one id but the one kept, the smallest by (digest, file, line)."""
-    order = sorted(range(len(same_id)), key=lambda i: same_id[i][1:])
-    kept = same_id[order[0]]
-    for i in order[1:]:
-        article_id, digest = same_id[i][:2]
-        same = digest == kept[1]
-        reason = "duplicate_id" if same else "duplicate_id_conflict"
-        what = "identical to" if same else "differs from"
-        yield i, reason, f"id {article_id!r} already used; this record {what} the one kept from {kept[2]}:{kept[3]}"
-
-
-def duplicates(entries: Iterable[Entry]) -> Iterator[tuple[tuple[str, int], tuple[str, str]]]:
-    """``((file, line), (reason, detail))`` for every record whose id an earlier-ranked record holds."""
-    by_id: dict[str, list[Entry]] = {}
-    for entry in entries:
-        by_id.setdefault(entry[0], []).append(entry)
-    for same_id in by_id.values():
-        if len(same_id) > 1:
-            for i, reason, detail in losers(same_id):
-                yield same_id[i][2:], (reason, detail)
 
 
 class _DropRepeated(CountingDoFn):
@@ -109,7 +86,7 @@ class FindDuplicateIds(beam.PTransform):
             ranges
             | "Ids" >> beam.FlatMap(_ids_by_partition)
             | "ByPartition" >> beam.GroupByKey()
-            | "Duplicates" >> beam.FlatMap(lambda item: duplicates(e for entries in item[1] for e in entries))
+            | "Duplicates" >> beam.FlatMap(lambda item: decisions(e for entries in item[1] for e in entries))
             | "All" >> beam.combiners.ToList()
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import apache_beam as beam
 
@@ -17,11 +17,12 @@ class ReadArticleFiles(beam.PTransform):
     so that no stage has to hold every article while repeated ids are settled.
     """
 
-    def __init__(self, files: Sequence[str]):
+    def __init__(self, files: Sequence[str], *, input_format: Optional[str] = None):
         super().__init__()
         self._files = sorted(files)
+        self._input_format = input_format  # every file read as this format (``--format``), whatever its name
 
     def expand(self, pbegin):
-        ranges = pbegin | "SplitFiles" >> SplitFiles(self._files)
+        ranges = pbegin | "SplitFiles" >> SplitFiles(self._files, forced_format=self._input_format)
         articles, rejects = read_unique_articles(ranges)
         return {"articles": articles, "rejects": rejects | "ReadRejects" >> beam.Flatten()}

@@ -2,8 +2,8 @@
 
 The in-memory counterpart of reading files (``read_files.py``): the records
 are already decoded, so each is validated where it is, and repeated ids are
-settled by a shuffle on the id with the same rule as for files (the record
-with the smallest digest of its content is kept). A record may come as
+settled by a shuffle on the id with the rules of files (``newsdedup.versions``:
+newest version, then smallest digest of the content; retractions). A record may come as
 ``(position, dict)`` so that its reject names where it came from, as a
 file's line does.
 """
@@ -16,11 +16,11 @@ from typing import Any, Iterator
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, parse_article, raw_text
+from newsdedup.records import RETRACTING, Article, RecordError, Reject, article_raw, parse_article, raw_text
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
-from newsdedup.transforms.drop_duplicate_ids import losers
 from newsdedup.transforms.read import BATCH_SIZE, REJECTS
 from newsdedup.transforms.record_coder import batch_of
+from newsdedup.versions import decide, entry
 
 
 def _numbered(element: Any) -> tuple[int, Any]:
@@ -46,7 +46,7 @@ class _Validate(CountingDoFn):
             yield TaggedOutput(REJECTS, Reject(self._source_name, line, err.reason, err.detail, raw))
             return
         digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        yield article.article_id, (digest, article)
+        yield article.article_id, (entry(article.article_id, record, digest, self._source_name, line), article)
 
 
 class _KeepOnePerId(CountingDoFn):
@@ -54,17 +54,19 @@ class _KeepOnePerId(CountingDoFn):
         self.duplicates = StageCounter("duplicate_ids")
 
     def process(self, item) -> Iterator:
-        article_id, entries = item
-        entries = list(entries)
-        same_id = [(article_id, digest, *article_origin(article)) for digest, article in entries]
-        dropped = {i: (reason, detail) for i, reason, detail in losers(same_id)}
-        for i, (_, article) in enumerate(entries):
-            if i not in dropped:
+        _, claims = item
+        claims = list(claims)
+        if len(claims) == 1 and claims[0][0].status not in RETRACTING:
+            yield claims[0][1]
+            return
+        dropped = {id(e): decision for e, decision in decide([e for e, _ in claims])}
+        for claim, article in claims:
+            decision = dropped.get(id(claim))
+            if decision is None:
                 yield article
                 continue
             self.duplicates.inc()
-            path, line = article_origin(article)
-            yield TaggedOutput(REJECTS, Reject(path, line, *dropped[i], article_raw(article)))
+            yield TaggedOutput(REJECTS, Reject(claim.file, claim.line, *decision, article_raw(article)))
 
 
 class ValidateArticles(beam.PTransform):
