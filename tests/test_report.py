@@ -154,3 +154,17 @@ def test_seeds_report_renders_in_chromium(seeds_run, tmp_path, chromium, capsys)
     assert check.all_plots_drawn and len(check.plots) == 6
     assert check.details == 25  # the largest stories, each expandable
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_report_top_n_lists_the_n_largest_stories(small_run, tmp_path, capsys):
+    sizes = sorted(pq.read_table(small_run / "stories").column("article_count").to_pylist(), reverse=True)
+    assert len(sizes) >= 2
+    for top in (0, 1, len(sizes), len(sizes) + 5):
+        page = tmp_path / f"top-{top}.html"
+        assert main(["report", str(small_run), "--top", str(top), "--html", str(page)]) == 0
+        capsys.readouterr()
+        html = page.read_text()
+        shown = min(top, len(sizes))
+        assert f"{shown} largest; click one" in html
+        listed = [int(part.split(" article")[0].split(">")[-1]) for part in html.split("<details><summary><b>")[1:]]
+        assert listed == sizes[:shown]
