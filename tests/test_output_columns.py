@@ -127,3 +127,47 @@ def test_parquet_schemas_and_metadata(output, seeds_run):
         assert table.schema.remove_metadata().equals(fields), name
     copies = Config().copies
     assert manifest["lsh"] == dict(zip(("bands", "rows"), lsh_params(copies.threshold, copies.num_perm)))
+
+
+@pytest.fixture(scope="module")
+def chains(seed_records):
+    """The seeds' reprint chains (and their originals): every record that has or is a copy."""
+    linked = {r["copy_of"] for r in seed_records if r.get("copy_of")} | {r["id"] for r in seed_records if r.get("copy_of")}
+    return [r for r in seed_records if r["id"] in linked]
+
+
+@pytest.mark.parametrize("settings", [["copies.hash=murmur3"],
+                                      ["copies.hash=sha1", "copies.shingle_kind=char", "copies.shingle_size=5"]])
+def test_other_shingle_hashes_and_char_shingles_through_the_pipeline(settings, chains, model_name, tmp_path_factory):
+    """Each run replaces the last in one output folder (``--overwrite``); its Jaccard columns are datasketch's
+    estimates under the configured hash and shingles."""
+    from newsdedup.pipeline.cli import main
+    from newsdedup.pipeline.config import load_config
+
+    folder = tmp_path_factory.getbasetemp() / "other-hashes"
+    folder.mkdir(exist_ok=True)
+    source, out = folder / "chains.jsonl", folder / "out"
+    source.write_text("".join(json.dumps(r) + "\n" for r in chains))
+    replacing = out.exists()
+    argv = ["run", "--input", str(source), "--output", str(out), "--set", f"stories.model={model_name}",
+            "--direct_running_mode=in_memory", "--direct_num_workers=1"]
+    for setting in settings:
+        argv += ["--set", setting]
+    assert main(argv + (["--overwrite"] if replacing else [])) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["chains.jsonl", "out"]  # no .partial or .old left
+    config = load_config(None, settings)
+    assert json.loads((out / "manifest.json").read_text())["config"]["copies"] == config.to_dict()["copies"]
+    records = {r["id"]: r for r in chains}
+    articles = {a["article_id"]: a for a in pq.read_table(out / "articles").to_pylist()}
+    assert set(articles) == set(records)
+    canonical = {a["copy_group_id"]: k for k, a in articles.items() if a["is_group_canonical"]}
+    for article_id, a in articles.items():
+        other = canonical[a["copy_group_id"]]
+        expected = 1.0 if other == article_id else _minhash(records[article_id], config).jaccard(
+            _minhash(records[other], config))
+        assert a["jaccard_to_group_canonical"] == pytest.approx(expected, abs=1e-9), article_id
+    copies = pq.read_table(out / "copies").to_pylist()
+    assert len(copies) >= len(chains) // 2  # the reprints are still found
+    for c in copies:
+        expected = _minhash(records[c["copy_article_id"]], config).jaccard(_minhash(records[c["origin_article_id"]], config))
+        assert c["similarity"] == pytest.approx(expected, abs=1e-9)
