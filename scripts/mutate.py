@@ -108,6 +108,7 @@ def main(argv=None) -> int:
         if args.survivors and not again:
             continue
         result = mutate(module, args.children, again)
+        summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}  # another run may have written
         summary[module] = result
         summary_file.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         print(f"{module:<10} {result['killed']:>4} / {result['mutants']:<4} killed ({result['score']:.1%}), "
