@@ -35,6 +35,7 @@ import newsdedup
 from newsdedup import lsh, memory, progress
 from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_model
 from newsdedup.readers import detect_format
+from newsdedup.reconcile import manifest_counts
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
@@ -347,24 +348,14 @@ def run(
         raise PipelineFailed(failure_report(err, log)) from err
     elapsed = time.monotonic() - started
 
-    counters = _counters(result)
-    tables = _row_counts(staging)
-    read = counters.get("records_read", 0)
+    counts, reconciled = manifest_counts(_counters(result), _row_counts(staging))
     manifest = {
         **metadata,
         "model_path": model_path,
         "inputs": files,
         "runner": runner,
-        "counts": {
-            "read": read,
-            "accepted": tables["articles"],
-            "rejected": tables["rejects"],
-            "copy_groups": counters.get("copy_groups", 0),
-            "stories": tables["stories"],
-            "copies": tables["copies"],
-            "languages_detected": counters.get("languages_detected", 0),
-        },
-        "reconciled": read == tables["articles"] + tables["rejects"],
+        "counts": counts,
+        "reconciled": reconciled,
         "elapsed_seconds": round(elapsed, 3),
         "stage_seconds": _stage_seconds(result),
     }

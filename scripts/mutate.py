@@ -28,6 +28,7 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 
 # module -> the fast tests that cover it (no test here starts a pipeline)
 MODULES = {
+    "reconcile": ["tests/test_reconcile.py"],  # the manifest's accounting, out of pipeline/run.py
     "lsh": ["tests/test_lsh.py", "tests/test_properties.py"],
     "canonical": ["tests/test_canonical.py", "tests/test_properties.py", "tests/test_copies.py"],
     "assemble": ["tests/test_copies.py", "tests/test_assemble.py"],
