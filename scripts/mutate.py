@@ -59,7 +59,10 @@ def _config(module: str, tests: list[str]) -> str:
         "[mutmut]",
         "source_paths=newsdedup",
         f"only_mutate=newsdedup/{module}.py",
-        "pytest_add_cli_args_test_selection=",  # one per line
+        "also_copy=",  # what tests read besides tests/ (one per line)
+        "    seeds",
+        "    configs",
+        "pytest_add_cli_args_test_selection=",
         *(f"    {t}" for t in tests if (ROOT / t).exists()),
         "",
     ])

@@ -78,9 +78,9 @@ def test_formats_by_every_suffix_and_case():
 
 
 def test_raw_text_is_the_line_as_read_less_its_line_end():
-    data = b'Xoops X\r\n{"id": "caf\xc3\xa9"}  \r\n{"id": 2,\n'
+    data = b'Xoops X\r\n{"id": "caf\xc3\xa9"}  \r\n{"id": 2,\nbad  \n'
     records = _read(data, "a.jsonl")
-    assert [r.raw for r in records] == ["Xoops X", '{"id": "café"}  ', '{"id": 2,']
+    assert [r.raw for r in records] == ["Xoops X", '{"id": "café"}  ', '{"id": 2,', "bad  "]
     assert records[0].error.detail == "invalid JSON: Expecting value at column 1"
     assert records[2].error.detail == "invalid JSON: Expecting property name enclosed in double quotes at column 1"
 
@@ -136,4 +136,7 @@ def test_ranges_are_cut_at_the_first_line_start_past_each_chunk():
     assert list(split_lines(io.BytesIO(data), "f.jsonl", 30)) == [
         Range("f.jsonl", 0, 40, 1), Range("f.jsonl", 40, 80, 5), Range("f.jsonl", 80, 100, 9)]
     assert list(split_lines(io.BytesIO(b""), "f.jsonl", 30)) == []
+    # a line longer than a block: the next cut is at the first line end of a later block, even its first byte
+    assert list(split_lines(io.BytesIO(b"aaaaaaa\nbb\n"), "f.jsonl", 2, block_bytes=7)) == [
+        Range("f.jsonl", 0, 8, 1), Range("f.jsonl", 8, 11, 2)]
     assert list(split_lines(io.BytesIO(b"\n\n"), "f.jsonl", 1)) == [Range("f.jsonl", 0, 2, 1)]
