@@ -114,3 +114,42 @@ def test_a_pattern_with_top_level_alternation_keeps_its_form():
     stripper = FurnitureStripper.from_config([r"^Photo:.*$|^Foto:.*$"], [])
     assert [fast for _, fast in stripper.patterns] == [False]
     assert stripper.split("Photo: x\nbody\nFoto: y") == ("\nbody\n", ["Photo: x", "Foto: y"])
+
+
+def test_agency_alternation_is_longest_first_and_empty_matches_nothing():
+    from newsdedup.normalize import _alternation
+
+    assert _alternation(["AP", "", "APF", "EFE", "AP"]) == "(?:APF|EFE|AP)"
+    assert _alternation(["", ""]) == "(?!)"
+    assert re.search(_alternation(["AP", "APF"]), "xAPFx").group(0) == "APF"
+
+
+def test_credit_pattern_finds_an_agency_as_a_word():
+    from newsdedup.normalize import credit_pattern
+
+    credit = credit_pattern(["EFE", "AP"])
+    assert credit.search("— AP") and credit.search("(EFE)") and not credit.search("APA") and not credit.search("EFEs")
+    assert not credit_pattern([]).search("anything at all")
+
+
+def test_top_level_alternation_is_found_outside_groups_classes_and_escapes():
+    from newsdedup.normalize import _has_top_level_branch
+
+    cases = {"a|b": True, "|a": True, "(a|b)": False, "(a)|b": True, "[|]": False, "[|]|x": True, "\\|": False,
+             "\\||": True, "\\\\|b": True, "[]|]": False, "[]|]|x": True, "[^]|]": False, "[^]|]|x": True,
+             "[^|a]|b": True, "[^a|]": False, "[\\]|]": False, "[\\]|]|x": True, "x[^": False}
+    assert {p: _has_top_level_branch(p) for p in cases} == cases
+
+
+def test_lead_cuts_at_the_last_space_before_the_limit():
+    from newsdedup.normalize import Cleaned
+
+    def body(text):
+        return Cleaned(text, text, ())
+
+    assert lead("", body("abc def"), 7) == "abc def"  # exactly the limit: whole
+    assert lead("", body("abc def"), 6) == "abc"
+    assert lead("", body("abcdefgh"), 4) == "abcd"  # no space: a hard cut
+    assert lead("", body("a bcdef"), 4) == "a"
+    assert lead("T", body("x"), 20) == "T. x" and lead("  ", body("x"), 20) == "x"
+    assert lead("T", body(" " * 20 + "word"), 10) == "T. "  # the body is read to twice the limit only
