@@ -137,7 +137,8 @@ def test_top_level_alternation_is_found_outside_groups_classes_and_escapes():
 
     cases = {"a|b": True, "|a": True, "(a|b)": False, "(a)|b": True, "[|]": False, "[|]|x": True, "\\|": False,
              "\\||": True, "\\\\|b": True, "[]|]": False, "[]|]|x": True, "[^]|]": False, "[^]|]|x": True,
-             "[^|a]|b": True, "[^a|]": False, "[\\]|]": False, "[\\]|]|x": True, "x[^": False}
+             "[^|a]|b": True, "[^a|]": False, "[\\]|]": False, "[\\]|]|x": True, "x[^": False,
+             "[^[]|": True, "[]]|": True, "[\\[]|": True, "((a))|b": True}
     assert {p: _has_top_level_branch(p) for p in cases} == cases
 
 

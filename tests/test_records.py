@@ -132,6 +132,7 @@ def test_an_accepted_record_keeps_every_field():
         title="Título", body="", extra=(("score", None), ("weight", 1.5)), origin="f.jsonl:3")
     assert parse_article({"id": "b", "body": "only a body", "title": "  "}).body == "only a body"
     assert parse_article({"id": "c", "title": "only a title"}).title == "only a title"
+    assert parse_article({"id": "d", "body": "no title field"}).origin == ""
 
 
 def test_dates_to_microseconds_utc(monkeypatch):
