@@ -10,7 +10,7 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install chromium run report test bench eval clean
+.PHONY: install chromium run report test bench eval mutate clean
 
 install: $(VENV)/.installed $(MODEL)/modules.json $(MODEL)/onnx/export.json chromium
 
@@ -55,6 +55,13 @@ test: install
 SIZE ?= 10000,100000
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZE)
+
+# Mutation testing of the core modules against their fast tests (MUTATION.md); not part of `make test`:
+# run it before a release. MODULES="lsh copies" runs some; SURVIVORS=1 reruns only the last run's survivors.
+MODULES ?=
+mutate: install
+	$(BIN)/pip install --quiet -r requirements-mutate.txt
+	nice -n 15 $(BIN)/python scripts/mutate.py $(if $(SURVIVORS),--survivors) $(MODULES)
 
 # Labelled corpora (read-only, outside the repository): see EVALUATION.md.
 DATA ?= ../shared/data

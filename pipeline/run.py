@@ -34,6 +34,7 @@ from apache_beam.runners.runner import PipelineState
 import newsdedup
 from newsdedup import lsh, memory, progress
 from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_model
+from newsdedup.reconcile import manifest_counts
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
@@ -375,23 +376,14 @@ def execute(source, described_inputs: Sequence[str], output: str, config: Config
     elapsed = time.monotonic() - started
 
     counters = _counters(result)
-    tables = _row_counts(staging)
-    read = counters.get("records_read", 0)
+    counts, reconciled = manifest_counts(counters, _row_counts(staging))
     manifest = {
         **metadata,
         "model_path": model_path,
         "inputs": list(described_inputs),
         "runner": runner,
-        "counts": {
-            "read": read,
-            "accepted": tables["articles"],
-            "rejected": tables["rejects"],
-            "copy_groups": counters.get("copy_groups", 0),
-            "stories": tables["stories"],
-            "copies": tables["copies"],
-            "languages_detected": counters.get("languages_detected", 0),
-        },
-        "reconciled": read == tables["articles"] + tables["rejects"],
+        "counts": counts,
+        "reconciled": reconciled,
         "skipped_files": list(skipped_files),
         "skipped_records": {name[len(SKIPPED_PREFIX):]: n for name, n in sorted(counters.items())
                             if name.startswith(SKIPPED_PREFIX) and n},

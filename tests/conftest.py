@@ -7,8 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# No wall-clock limits in tests: Hypothesis's per-example deadline (200 ms) failed on a busy 2-core machine.
+settings.register_profile("newsdedup", deadline=None)
+settings.load_profile("newsdedup")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds" / "articles.jsonl"

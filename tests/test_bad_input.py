@@ -1,7 +1,9 @@
 """Dirty archives: every kind of bad input ends in `articles` or in `rejects` with its reason.
 
 The corpus is generated here, one file per kind, and run through the real
-pipeline once; each kind is then checked on its own.
+pipeline once; each kind is then checked on its own. No input is known to
+make a stage raise: ``processing_error`` is tested with an injected failure
+(test_reconciliation.py).
 """
 
 import gzip
@@ -51,8 +53,12 @@ KINDS = {
               + _line(id="d-2", title="T", body=BODY, published_at="2025-02-30T10:00:00Z")
               + _line(id="d-3", title="T", body=BODY, published_at="2025-05-07T08:22:00-05:00")
               + _line(id="d-4", title="T", body=BODY, published_at="2025-05-07T08:22:00")
-              + _line(id="d-5", title="T", body=BODY, published_at="2025-05-07"),
-              {"d-3", "d-4", "d-5"}, {"bad_date": 2}),
+              + _line(id="d-5", title="T", body=BODY, published_at="2025-05-07")
+              + b"\n   \n"  # blank lines: not records
+              + _line(id="d-6", title="T", body=BODY, published_at="Wed, 07 May 2025 08:22:00 -0500")  # RFC 2822
+              + _line(id="d-7", title="T", body=BODY, published_at="May 7, 2025")  # an English dateline
+              + _line(id="d-8", title="T", body=BODY, published_at=1746606120),  # epoch seconds
+              {"d-3", "d-4", "d-5", "d-6", "d-7", "d-8"}, {"bad_date": 2}),
     "duplicate_ids": ("dupes.jsonl", _line(id="dup-1", title="Same", body=BODY) + _line(id="dup-1", title="Same", body=BODY)
                       + _line(id="dup-2", title="First", body=BODY) + _line(id="dup-2", title="Second", body=BODY + " Más."),
                       {"dup-1", "dup-2"}, {"duplicate_id": 1, "duplicate_id_conflict": 1}),
@@ -122,6 +128,9 @@ def test_repairs_are_visible_in_the_articles(bad_run):
     assert articles["html-1"]["title"] == "Titular & más"
     assert articles["csv-1"]["title"] == "Two\nline title"
     assert str(articles["d-4"]["published_at"]) == "2025-05-07 08:22:00+00:00"  # naive taken as UTC
+    assert str(articles["d-6"]["published_at"]) == "2025-05-07 13:22:00+00:00"
+    assert str(articles["d-7"]["published_at"]) == "2025-05-07 00:00:00+00:00"
+    assert str(articles["d-8"]["published_at"]) == "2025-05-07 08:22:00+00:00"
     assert articles["101"]["section"] == "x"
 
 

@@ -37,3 +37,13 @@ def test_choice_does_not_depend_on_order():
     candidates = [C("a", "X", 1, 5), C("b", "AP", 3, 5), C("c", "AP", 3, 5), C("d", None, None, 1)]
     chosen = {POLICY.choose(p).article_id for p in itertools.permutations(candidates)}
     assert chosen == {"b"}
+
+
+def test_earliest_is_by_date_then_source_priority_then_longest_then_id():
+    outlet, wire = C("a", "Outlet", 100, 50), C("b", "EFE", 100, 10)
+    assert POLICY.earliest([outlet, wire]) is wire  # a tie on the date: the wire
+    assert POLICY.earliest([C("c", "EFE", 99, 1), wire]).article_id == "c"  # earlier beats the priority
+    longer = C("d", "EFE", 100, 20)
+    assert POLICY.earliest([wire, longer]) is longer
+    assert POLICY.earliest([C("z", "EFE", None, 99), C("y", "AP", None, 99), C("x", "Outlet", 500, 1)]).article_id == "x"
+    assert POLICY.earliest([C("z", "EFE", None, 99), C("y", "AP", None, 99)]).article_id == "z"

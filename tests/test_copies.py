@@ -109,3 +109,36 @@ def test_group_copies_emits_copy_rows():
         assert_that(rows | beam.Map(lambda r: (r["copy_group_id"].startswith("cg-"), r["origin_article_id"],
                                                r["copy_article_id"], r["lag_seconds"], r["credit_removed"])),
                     equal_to([(True, "efe-1", "out-1", 7200.0, True)]))
+
+
+def test_edge_cases_of_each_edit_and_of_similarity():
+    import dataclasses
+
+    from newsdedup.copies import credit_removed, similarity, truncated
+    from newsdedup.normalize import ContentProfile
+
+    origin = _member("o", ORIGINAL, source="EFE")
+    assert similarity(origin, origin) == 1.0
+    unsigned = dataclasses.replace(origin, signature=None)
+    assert similarity(origin, unsigned) == similarity(unsigned, origin) == 0.0
+    assert similarity(origin, _member("c", ORIGINAL)) == 1.0  # equal signatures of another member
+    no_profile = dataclasses.replace(origin, profile=None)
+    cut_uncredited = dataclasses.replace(origin, profile=ContentProfile(length=10, credited=False, cut=True))
+    for a, b in ((no_profile, cut_uncredited), (cut_uncredited, no_profile)):
+        assert not truncated(a, b) and not credit_removed(a, b)
+
+    def profiled(length, cut):
+        return dataclasses.replace(origin, profile=ContentProfile(length=length, credited=True, cut=cut))
+
+    assert truncated(profiled(100, False), profiled(99, True))
+    assert not truncated(profiled(100, False), profiled(100, True))  # cut, but not shorter
+    assert not truncated(profiled(100, False), profiled(50, False))  # shorter, but not cut: paragraphs dropped
+
+
+def test_copy_rows_name_both_sources_and_firsts_name_theirs():
+    origin = _member("o", ORIGINAL, source="EFE", published_at=1 * HOUR)
+    copy = _member("c", ORIGINAL, source="Outlet", published_at=2 * HOUR)
+    (row,) = trace_copies("g", [copy, origin], POLICY)
+    assert (row.origin_source, row.copy_source) == ("EFE", "Outlet")
+    assert first_by_language([copy, origin], POLICY) == [
+        {"language": "es", "article_id": "o", "source": "EFE", "published_at": 1 * HOUR}]

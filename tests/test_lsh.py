@@ -34,8 +34,28 @@ def test_hashes_are_distinct_per_band():
 
 
 def test_too_many_bands():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="4 bands x 8 rows need 32 hash values, signature has 16"):
         band_hashes(np.zeros((1, 16), dtype=np.uint32), 4, 8)
+    assert band_hashes(np.zeros((1, 32), dtype=np.uint32), 4, 8).shape == (1, 4)  # exactly enough
+
+
+def _reference_band_hash(values, band):
+    """FNV-1a-style over the band's values, seeded by the band number, then splitmix64's finaliser: Python ints."""
+    mask = 2**64 - 1
+    h = (band + 1) * 0xCBF29CE484222325 & mask
+    for v in values:
+        h = (h ^ int(v)) * 0x100000001B3 & mask
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9 & mask
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EB & mask
+    return h ^ (h >> 31)
+
+
+def test_band_hashes_equal_a_plain_python_reference():
+    """The exact values, against a second implementation of what the docstring promises."""
+    sigs = np.stack([signature([b"a", b"b", b"c"], 128, 1), signature([b"x"], 128, 7)])
+    hashes = band_hashes(sigs, 16, 8)
+    expected = [[_reference_band_hash(sig[b * 8 : (b + 1) * 8], b) for b in range(16)] for sig in sigs]
+    assert hashes.tolist() == expected
 
 
 def _reference_pairs(hashes, order, max_bucket_size):

@@ -125,3 +125,21 @@ def test_matching_signatures_from_raw_text_with_either_hash():
             reference.update_batch(grams)
             np.testing.assert_array_equal(sig, reference.hashvalues)
             assert count > 0
+
+
+def test_sign_defaults_errors_and_empty_batches():
+    from newsdedup.signing import sign, sign_texts
+
+    texts = ["the kremlin urged both sides", ""]
+    for default, named in ((sign(texts, "word", 3, 16, 1), sign(texts, "word", 3, 16, 1, "multilinear")),
+                           (sign_texts(texts, "word", 3, 16, 1), sign_texts(texts, "word", 3, 16, 1, None, "multilinear"))):
+        np.testing.assert_array_equal(default[0], named[0])
+    with pytest.raises(ValueError, match="unknown hash 'md5'; expected one of"):
+        sign(texts, "word", 3, 16, 1, "md5")
+    with pytest.raises(ValueError, match="unknown shingle kind 'sentence'"):
+        sign_texts(texts, "sentence", 3, 16, 1)
+    for hash_name in ("sha1", "multilinear"):
+        sigs, counts = sign([], "word", 3, 16, 1, hash_name)
+        assert (sigs.shape, sigs.dtype, counts.shape, counts.dtype) == ((0, 16), np.uint32, (0,), np.int64)
+    sigs, counts = sign(texts, "word", 3, 16, 1, "sha1")
+    assert sigs.dtype == np.uint32 and counts.dtype == np.int64 and counts.tolist() == [3, 0]

@@ -114,3 +114,80 @@ def test_a_pattern_with_top_level_alternation_keeps_its_form():
     stripper = FurnitureStripper.from_config([r"^Photo:.*$|^Foto:.*$"], [])
     assert [fast for _, fast in stripper.patterns] == [False]
     assert stripper.split("Photo: x\nbody\nFoto: y") == ("\nbody\n", ["Photo: x", "Foto: y"])
+
+
+def test_agency_alternation_is_longest_first_and_empty_matches_nothing():
+    from newsdedup.normalize import _alternation
+
+    assert _alternation(["AP", "", "APF", "EFE", "AP"]) == "(?:APF|EFE|AP)"
+    assert _alternation(["", ""]) == "(?!)"
+    assert re.search(_alternation(["AP", "APF"]), "xAPFx").group(0) == "APF"
+
+
+def test_credit_pattern_finds_an_agency_as_a_word():
+    from newsdedup.normalize import credit_pattern
+
+    credit = credit_pattern(["EFE", "AP"])
+    assert credit.search("— AP") and credit.search("(EFE)") and not credit.search("APA") and not credit.search("EFEs")
+    assert not credit_pattern([]).search("anything at all")
+
+
+def test_top_level_alternation_is_found_outside_groups_classes_and_escapes():
+    from newsdedup.normalize import _has_top_level_branch
+
+    cases = {"a|b": True, "|a": True, "(a|b)": False, "(a)|b": True, "[|]": False, "[|]|x": True, "\\|": False,
+             "\\||": True, "\\\\|b": True, "[]|]": False, "[]|]|x": True, "[^]|]": False, "[^]|]|x": True,
+             "[^|a]|b": True, "[^a|]": False, "[\\]|]": False, "[\\]|]|x": True, "x[^": False,
+             "[^[]|": True, "[]]|": True, "[\\[]|": True, "((a))|b": True}
+    assert {p: _has_top_level_branch(p) for p in cases} == cases
+
+
+def test_lead_cuts_at_the_last_space_before_the_limit():
+    from newsdedup.normalize import Cleaned
+
+    def body(text):
+        return Cleaned(text, text, ())
+
+    assert lead("", body("abc def"), 7) == "abc def"  # exactly the limit: whole
+    assert lead("", body("abc def"), 6) == "abc"
+    assert lead("", body("abcdefgh"), 4) == "abcd"  # no space: a hard cut
+    assert lead("", body("a bcdef"), 4) == "a"
+    assert lead("T", body("x"), 20) == "T. x" and lead("  ", body("x"), 20) == "x"
+    assert lead("T", body(" " * 20 + "word"), 10) == "T. "  # the body is read to twice the limit only
+
+
+def test_line_patterns_keep_their_multiline_anchors_and_bad_ones_are_named():
+    stripper = FurnitureStripper.from_config(["^Foto:.*$"], [])
+    assert stripper.strip("a\nFoto: x\nb") == "a\n\nb"
+    try:
+        FurnitureStripper.from_config(["(unclosed"], [])
+    except ValueError as err:
+        assert str(err).startswith("invalid furniture pattern '(unclosed': missing )")
+    else:
+        raise AssertionError("a bad pattern was accepted")
+
+
+def test_clean_reads_twice_the_limit():
+    assert clean("x" * 100, STRIPPER, 10).body == "x" * 20
+
+
+def test_credits_and_cuts_are_looked_for_in_a_short_last_paragraph_only():
+    from newsdedup.normalize import content_profile, credit_pattern
+
+    credit = credit_pattern(["Reuters", "AP"])
+    lead_text = "The council approved the plan on Monday after a long debate about costs and the schedule of works. " * 2
+    more = "Work will start in spring and last two years, officials said, adding that residents were consulted. " * 2
+
+    def profile(body, stripper=FurnitureStripper.from_config([], [])):
+        return content_profile(clean(body, stripper, 20_000), credit)
+
+    assert profile(f"{lead_text}\n\n— Reuters").credited  # two paragraphs, the last a sign-off
+    assert profile(f"{lead_text}\n\n{'— Reuters ' + 'x' * 110}").credited  # a sign-off of exactly 120 characters
+    assert not profile(f"{lead_text}\n\n{'— Reuters ' + 'x' * 111}").credited
+    assert not profile(f"{lead_text}\n\n{more} Reuters did not answer.").credited  # a long last paragraph is text
+    junk = FurnitureStripper.from_config(["^JUNK.*$"], [])  # furniture naming no agency, longer than the edge
+    assert not profile("JUNK" + "x" * 130 + "\nThe mayor spoke to AP.", junk).credited  # one paragraph: no sign-off
+    assert not profile(f"{lead_text}…\n\n{more}").cut  # only the last paragraph, when it is long
+    assert not profile(f"{lead_text}\n\n{more}…\n\n{more}").cut
+    assert not profile(f"{lead_text}…\n\n{more}\n\n— Reuters").cut  # the one before a sign-off, not earlier
+    assert profile(f"{lead_text}\n\n{more}…\n\n— Reuters").cut

@@ -114,3 +114,26 @@ def test_signing_finds_the_words_normalize_would(title, body, max_chars, shingli
     reference.update_batch(grams)
     np.testing.assert_array_equal(sigs[0], reference.hashvalues)
     assert (counts[0] > 0) == bool(grams)
+
+
+# Long texts of many words (multibyte ones too), signed several to a batch, with and without a word limit that
+# falls anywhere: inside a word, on a space, past the end. 80-character texts and limits under 40 missed a bug there.
+_WORD = st.text(alphabet=st.sampled_from(list("abcdefghij") + ["é", "ß", "ñ", "😀", "٣", "Ⅻ"]), min_size=1, max_size=12)
+_LONG = st.lists(_WORD, min_size=0, max_size=250).map(" ".join)
+
+
+@settings(max_examples=150)
+@given(st.lists(_LONG, min_size=1, max_size=4), st.one_of(st.none(), st.integers(1, 3000)),
+       st.sampled_from([("word", 3), ("word", 1), ("char", 4)]), st.sampled_from(["multilinear", "murmur3"]))
+def test_signing_long_texts_with_any_word_limit_equals_datasketch(texts, max_chars, shingling, hash_name):
+    from newsdedup.normalize import fold, words
+    from newsdedup.signing import sign
+
+    kind, size = shingling
+    sigs, counts = sign([fold(t) for t in texts], kind, size, 64, 1, hash_name, max_chars)
+    for text, sig, count in zip(texts, sigs, counts):
+        grams = shingles(words(fold(text))[:max_chars], kind, size)
+        reference = MinHash(num_perm=64, seed=1, hashfunc=hashfunc(hash_name, kind))
+        reference.update_batch(grams)
+        np.testing.assert_array_equal(sig, reference.hashvalues)
+        assert (count > 0) == bool(grams)

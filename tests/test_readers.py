@@ -70,3 +70,73 @@ def test_only_plain_jsonl_is_split():
     assert splittable("a.jsonl") and splittable("b.ndjson")
     assert not splittable("a.jsonl.gz") and not splittable("a.csv") and not splittable("a.parquet")
     assert list(read_range(io.BytesIO(b'{"id": 1}\n'), Range("a.jsonl"))) == _read(b'{"id": 1}\n', "a.jsonl")
+
+
+def test_formats_by_every_suffix_and_case():
+    assert detect_format("a.json") == ("jsonl", False) and detect_format("A.JSON.GZ") == ("jsonl", True)
+    assert detect_format("a.jsonl") == ("jsonl", False) and detect_format("a.parquet") == ("parquet", False)
+
+
+def test_raw_text_is_the_line_as_read_less_its_line_end():
+    data = b'Xoops X\r\n{"id": "caf\xc3\xa9"}  \r\n{"id": 2,\nbad  \n'
+    records = _read(data, "a.jsonl")
+    assert [r.raw for r in records] == ["Xoops X", '{"id": "café"}  ', '{"id": 2,', "bad  "]
+    assert records[0].error.detail == "invalid JSON: Expecting value at column 1"
+    assert records[2].error.detail == "invalid JSON: Expecting property name enclosed in double quotes at column 1"
+
+
+def test_csv_edge_cases():
+    assert _read(b"", "a.csv") == []  # no header at all
+    data = 'id,title\r\n1,"a\r\nb"\r\n\r\n,\r\n2,café,x\r\n3,último\r\n'.encode()
+    records = _read(data, "a.csv")
+    assert records[0].record == {"id": "1", "title": "a\r\nb"}  # a quoted line end is kept as written
+    assert records[0].raw == json.dumps(["1", "a\r\nb"])
+    bad, last = records[1], records[2]
+    assert (bad.line, bad.error.reason, bad.error.detail) == (6, "bad_csv_row", "expected 2 columns, found 3")
+    assert bad.raw == '["2", "café", "x"]'
+    assert (last.line, last.record, last.raw) == (7, {"id": "3", "title": "último"}, '["3", "último"]')
+    latin1 = _read("id,title\n1,caf\xe9\n".encode("latin-1"), "a.csv")
+    assert latin1[0].record == {"id": "1", "title": "café"}
+
+
+class _OneWay(io.RawIOBase):
+    """A stream that cannot seek, as some filesystems hand files over."""
+
+    def __init__(self, data):
+        self._data = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_parquet_raw_and_unseekable_or_gzipped_files():
+    from datetime import datetime, timezone
+
+    table = pa.table({"z": ["é"], "id": ["a"], "at": [datetime(2025, 5, 7, tzinfo=timezone.utc)]})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    data = sink.getvalue()
+    (record,) = _read(data, "a.parquet")
+    assert record.raw == '{"at": "2025-05-07 00:00:00+00:00", "id": "a", "z": "é"}'
+    assert [r.raw for r in read_records(_OneWay(data), "a.parquet")] == [record.raw]
+    assert [r.raw for r in _read(gzip.compress(data), "a.parquet.gz")] == [record.raw]
+
+
+def test_ranges_are_cut_at_the_first_line_start_past_each_chunk():
+    data = b"".join(b"%09d\n" % i for i in range(10))  # ten lines of 10 bytes
+    for block in (7, 25, 1000):
+        ranges = list(split_lines(io.BytesIO(data), "f.jsonl", 25, block_bytes=block))
+        assert ranges == [Range("f.jsonl", 0, 30, 1), Range("f.jsonl", 30, 60, 4), Range("f.jsonl", 60, 90, 7),
+                          Range("f.jsonl", 90, 100, 10)], block
+    assert list(split_lines(io.BytesIO(data), "f.jsonl", 30)) == [
+        Range("f.jsonl", 0, 40, 1), Range("f.jsonl", 40, 80, 5), Range("f.jsonl", 80, 100, 9)]
+    assert list(split_lines(io.BytesIO(b""), "f.jsonl", 30)) == []
+    # a line longer than a block: the next cut is at the first line end of a later block, even its first byte
+    assert list(split_lines(io.BytesIO(b"aaaaaaa\nbb\n"), "f.jsonl", 2, block_bytes=7)) == [
+        Range("f.jsonl", 0, 8, 1), Range("f.jsonl", 8, 11, 2)]
+    assert list(split_lines(io.BytesIO(b"\n\n"), "f.jsonl", 1)) == [Range("f.jsonl", 0, 2, 1)]

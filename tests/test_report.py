@@ -248,3 +248,17 @@ def test_untitled_undated_unsourced_input_reads_well(seed_records, model_name, t
     assert [p["id"] for p in check.plots] == ["story-sizes", "languages", "language-links"]
     page = html.read_text(encoding="utf-8")
     assert "No timeline of new stories" in page and "No source charts" in page and "first per language" not in page
+
+
+def test_report_top_n_lists_the_n_largest_stories(small_run, tmp_path, capsys):
+    sizes = sorted(pq.read_table(small_run / "stories").column("article_count").to_pylist(), reverse=True)
+    assert len(sizes) >= 2
+    for top in (0, 1, len(sizes), len(sizes) + 5):
+        page = tmp_path / f"top-{top}.html"
+        assert main(["report", str(small_run), "--top", str(top), "--html", str(page)]) == 0
+        capsys.readouterr()
+        html = page.read_text()
+        shown = min(top, len(sizes))
+        assert f"{shown} largest; click one" in html
+        listed = [int(part.split(" article")[0].split(">")[-1]) for part in html.split("<details><summary><b>")[1:]]
+        assert listed == sizes[:shown]

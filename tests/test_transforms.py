@@ -12,6 +12,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsdedup import minhash
+from newsdedup.lsh import lsh_params
 from newsdedup.normalize import normalize
 from newsdedup.shingle import shingles
 from newsdedup.signing import sign_texts
@@ -254,3 +255,16 @@ def test_batches_are_coded_by_record_coder_which_sizes_without_pickling_every_re
     assert sizes[0] == sizes[1] > 50 * len(pickle.dumps(batch[0]))
     with pytest.raises(TypeError, match="no RecordCoder for Reject"):
         batch_of(Reject)
+
+
+def test_every_band_is_hashed_copies_sharing_only_the_last_one_are_found(tmp_path):
+    """At threshold 0.3, 128 values make 37 bands of 3: two signatures that differ in one value of each band
+    but the last agree on 92 values (Jaccard 0.72), and only the last band can bring them together."""
+    bands, rows = lsh_params(0.3, 128)
+    first = _member("a", BODY.lower())
+    other = first.signature.copy()
+    other[np.arange(bands - 1) * rows] ^= 1
+    second = dataclasses.replace(_member("b", "unrelated words here"), signature=other)
+    with TestPipeline() as p:
+        pairs = p | beam.Create([[first, second]]) | FindCopyPairs(CopiesConfig(threshold=0.3), str(tmp_path))
+        assert_that(pairs, equal_to([[("a", "b", (128 - bands + 1) / 128)]]))
