@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -162,13 +163,22 @@ def parse_datetime(value: Any) -> Optional[int]:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def repaired(text: str) -> str:
+    """A lone surrogate (JSON's ``"\\ud800"`` decodes to one) as U+FFFD: no UTF-8 encoder takes it, Beam's and
+    Parquet's included, and one such record took the whole run down."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def _text(record: dict, name: str) -> str:
     value = record.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
         raise RecordError("bad_type", f"{name} must be a string, got {type(value).__name__}")
-    return value
+    return repaired(value)
 
 
 def _optional_text(record: dict, name: str) -> Optional[str]:
@@ -181,6 +191,10 @@ def _carried(value: Any) -> Any:
         return None
     if isinstance(value, (datetime,)):
         return value.isoformat()
+    if isinstance(value, str):
+        return repaired(value)
+    if isinstance(value, (list, dict)):
+        return json.loads(repaired(json.dumps(value, ensure_ascii=False, default=str)))
     return value
 
 
@@ -193,7 +207,7 @@ def record_id(record: Any) -> str:
         raise RecordError("missing_id", "the record has no id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
         raise RecordError("bad_type", f"id must be a string or an integer, got {type(raw_id).__name__}")
-    return str(raw_id).strip()
+    return repaired(str(raw_id).strip())
 
 
 RETRACTING = ("canceled", "cancelled", "withheld")  # pubStatus values that retract a wire item
@@ -248,8 +262,8 @@ def raw_text(record: Union[dict, str, bytes]) -> str:
     if isinstance(record, bytes):
         return record.decode("utf-8", errors="replace")
     if isinstance(record, str):
-        return record
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+        return repaired(record)
+    return repaired(json.dumps(record, ensure_ascii=False, sort_keys=True, default=str))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ KINDS = {
     "duplicate_ids": ("dupes.jsonl", _line(id="dup-1", title="Same", body=BODY) + _line(id="dup-1", title="Same", body=BODY)
                       + _line(id="dup-2", title="First", body=BODY) + _line(id="dup-2", title="Second", body=BODY + " Más."),
                       {"dup-1", "dup-2"}, {"duplicate_id": 1, "duplicate_id_conflict": 1}),
+    "lone_surrogates": ("surrogates.jsonl", b'{"id": "ls-1", "title": "Broken \\ud800 escape", "body": "Texto \\udc80 '
+                        b'roto.", "section": "\\ud83d"}\n' + b'{"id": "ls-2\\udfff", "title": "T", "published_at": '
+                        b'"\\ud800"}\n', {"ls-1"}, {"bad_date": 1}),
     "empty_file": ("empty.jsonl", b"", set(), {}),
     "not_json_at_all": ("prose.jsonl", b"This is not JSON.\nNeither is this line.\n\x00\x01\x02 binary junk\n",
                         set(), {"bad_json": 3}),
@@ -132,6 +135,7 @@ def test_repairs_are_visible_in_the_articles(bad_run):
     assert str(articles["d-7"]["published_at"]) == "2025-05-07 00:00:00+00:00"
     assert str(articles["d-8"]["published_at"]) == "2025-05-07 08:22:00+00:00"
     assert articles["101"]["section"] == "x"
+    assert articles["ls-1"]["title"] == "Broken \ufffd escape" and articles["ls-1"]["section"] == "\ufffd"
 
 
 def test_rejects_keep_the_raw_record_and_line(bad_run):
