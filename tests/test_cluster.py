@@ -4,8 +4,11 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial.distance import squareform
 
-from newsdedup.cluster import (_BLOCK, _FAR, _candidate_edges, _components, _joined, _distances, _Similarity, _time_ok,
-                               cluster_stories, similarity_to_lead, time_order)
+from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
+from newsdedup.components import split_components
+from newsdedup.stories.graph import candidate_edges, joined, time_ok
+from newsdedup.stories.linkage import FAR, distances
+from newsdedup.stories.similarity import BLOCK, Similarity
 
 HOUR = 3600.0
 
@@ -120,7 +123,7 @@ def test_min_cosine_vetoes_pairs_that_only_share_names():
 
 
 def test_distinct_events_needs_consistent_exclusive_names_on_both_sides():
-    from newsdedup.cluster import distinct_events
+    from newsdedup.stories.linkage import distinct_events
 
     jackson = _ents("Chargers receiver Vincent Jackson arrested", "Vincent Jackson of the Chargers, Qualcomm")
     williams = _ents("Chargers lineman Jamal Williams arrested", "Jamal Williams of the Chargers, Escondido")
@@ -193,7 +196,7 @@ def _random_items(n, seed):
 
 def _condensed(square: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
     square = 1.0 - square
-    square[~_time_ok(t[idx], t[idx], 72 * HOUR)] = _FAR
+    square[~time_ok(t[idx], t[idx], 72 * HOUR)] = FAR
     np.fill_diagonal(square, 0.0)
     return squareform(np.clip((square + square.T) / 2.0, 0.0, None), checks=False)
 
@@ -203,13 +206,13 @@ def test_distances_by_blocks_equal_the_whole_matrix(weight):
     """To the bit, given the same products of blocks of rows. Against the products of the whole
     matrix, to the last bit or two: BLAS may round a product differently for a block of rows than
     for the whole (OpenBLAS on an AMD EPYC does)."""
-    n = 2 * _BLOCK + 37  # three blocks of rows, the last one short
+    n = 2 * BLOCK + 37  # three blocks of rows, the last one short
     vectors, t, entities = _random_items(n, 3)
-    sim = _Similarity(vectors, entities, weight)
+    sim = Similarity(vectors, entities, weight)
     idx = np.sort(np.random.default_rng(4).choice(n, n - 20, replace=False))
-    got = _distances(t, idx, sim, 72 * HOUR)
-    by_blocks = np.vstack([sim.combine(sim.embedding(idx[s : s + _BLOCK], idx), idx[s : s + _BLOCK], idx)
-                           for s in range(0, len(idx), _BLOCK)])
+    got = distances(t, idx, sim, 72 * HOUR)
+    by_blocks = np.vstack([sim.combine(sim.embedding(idx[s : s + BLOCK], idx), idx[s : s + BLOCK], idx)
+                           for s in range(0, len(idx), BLOCK)])
     expected = _condensed(by_blocks, t, idx)
     assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
     whole = _condensed(sim.combine(sim.embedding(idx, idx), idx, idx), t, idx)
@@ -225,14 +228,14 @@ def test_components_match_scipy_and_carry_their_edges():
     local = np.searchsorted(nodes, edges[:2])
     count, labels = csgraph.connected_components(
         sparse.coo_matrix((np.ones(len(edges[0])), tuple(local)), shape=(len(nodes), len(nodes))), directed=False)
-    found = list(_components(nodes, tuple(e.copy() for e in edges)))
+    found = list(split_components(nodes, tuple(e.copy() for e in edges)))
     assert len(found) == count
     for label, (members, (ea, eb, es)) in enumerate(found):
         assert members.tolist() == nodes[labels == label].tolist()  # numbered by smallest node, members sorted
         mine = np.isin(edges[0], members)
         assert ea.tolist() == edges[0][mine].tolist() and eb.tolist() == edges[1][mine].tolist()  # in input order
         assert es.tobytes() == edges[2][mine].tobytes()
-    numbered = list(_components(np.arange(5000), tuple(e.copy() for e in edges)))
+    numbered = list(split_components(np.arange(5000), tuple(e.copy() for e in edges)))
     assert sum(len(m) for m, _ in numbered) == 5000
 
 
@@ -241,21 +244,21 @@ def test_candidate_edges_joined_in_order_and_released():
     parts = [(rng.integers(0, 99, n).astype(np.int32), rng.integers(0, 99, n).astype(np.int32),
               rng.random(n).astype(np.float32)) for n in (4, 0, 7, 1)]
     expected = [np.concatenate(field) for field in zip(*parts)]
-    joined = _joined(parts)
+    together = joined(parts)
     assert parts == [None] * 4  # each part let go once copied
-    for got, want in zip(joined, expected):
+    for got, want in zip(together, expected):
         assert got.dtype == want.dtype and np.array_equal(got, want)
-    assert [len(field) for field in _joined([])] == [0, 0, 0]
+    assert [len(field) for field in joined([])] == [0, 0, 0]
 
 
 def test_max_links_keeps_each_items_strongest_links_to_later_items():
     rng = np.random.default_rng(5)
-    n = _BLOCK + 40  # rows in two blocks
+    n = BLOCK + 40  # rows in two blocks
     vectors = _unit(*(np.array([1.0, 0, 0]) + 0.1 * rng.standard_normal((n, 3))))
-    sim = _Similarity(vectors, None, 0.0)
+    sim = Similarity(vectors, None, 0.0)
     t = np.zeros(n)
-    every = _candidate_edges(t, sim, 0.9, 0.9, None)
-    a, b, s = _candidate_edges(t, sim, 0.9, 0.9, None, max_links=3)
+    every = candidate_edges(t, sim, 0.9, 0.9, None)
+    a, b, s = candidate_edges(t, sim, 0.9, 0.9, None, max_links=3)
     assert np.all(np.bincount(a, minlength=n) <= 3) and np.bincount(every[0]).max() > 3
     for i in range(n):
         mine = every[0] == i
@@ -267,7 +270,7 @@ def test_max_links_keeps_each_items_strongest_links_to_later_items():
 
 def test_max_links_breaks_ties_toward_the_earlier_item():
     vectors = _unit(*[[1.0, 0.0]] * 6)  # every pair alike to the bit
-    a, b, _ = _candidate_edges(np.zeros(6), _Similarity(vectors, None, 0.0), 0.9, 0.9, None, max_links=2)
+    a, b, _ = candidate_edges(np.zeros(6), Similarity(vectors, None, 0.0), 0.9, 0.9, None, max_links=2)
     assert list(zip(a.tolist(), b.tolist())) == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
 
 
