@@ -1,13 +1,14 @@
 """Story clustering: copy groups reporting the same event, across languages.
 
 Two steps. First a sparse graph links items whose similarity
-(``stories/similarity.py``) is at least ``threshold``, whose embeddings are
-at least ``min_cosine`` alike and whose publication times fall within the
-window (undated items may link to anything; ``stories/graph.py``). Its
-connected components (``components.py``) are then split by average-linkage
-clustering (``stories/linkage.py``), components too large for it first cut
-along their weakest links (``stories/cutting.py``). Work is quadratic only
-inside components.
+(``stories/similarity.py``), less the time penalty of their gap, is at least
+``threshold``, whose embeddings are at least ``min_cosine`` alike and whose
+publication times are within the story lifetime's horizon of each other
+(undated items may link to anything; ``stories/lifetime.py``,
+``stories/graph.py``). Its connected components (``components.py``) are then
+split by average linkage over the pairs known in time (``stories/linkage.py``),
+components too large for it first cut along their weakest links
+(``stories/cutting.py``). Work is quadratic only inside components.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from newsdedup.components import split_components
 from newsdedup.stories.cutting import bounded
 from newsdedup.stories.graph import candidate_edges
+from newsdedup.stories.lifetime import Lifetime
 from newsdedup.stories.linkage import split_component
 from newsdedup.stories.similarity import Similarity
 
@@ -59,23 +61,21 @@ def cluster_stories(
     times: Sequence[Optional[float]],
     vectors: np.ndarray,
     threshold: float,
-    window_seconds: Optional[float],
+    lifetime: Optional[Lifetime],
     entities: Optional[Sequence[np.ndarray]] = None,
     entity_weight: float = 0.0,
     min_cosine: Optional[float] = None,
-    name_guard: Optional[float] = None,
     max_links: Optional[int] = None,
     max_component: int = MAX_COMPONENT,
 ) -> dict[str, str]:
     """Map each key to its story, named by the story's smallest key.
 
     ``vectors`` must be L2-normalised (cosine = dot product). ``times`` are
-    seconds (None when unknown); ``window_seconds`` None disables the window.
+    seconds (None when unknown); ``lifetime`` (None: every pair known, no
+    time penalty) says which pairs may share a story and what their gap costs.
     ``entities`` are per-item hash arrays (``entities.entity_hashes``), mixed in
     with ``entity_weight``; ``min_cosine`` (default: ``threshold``) is the
-    embedding cosine below which two items never share a story; ``name_guard``
-    (a share in (0, 1], None: off) separates look-alike halves of a story
-    that each consistently name what the other never names (needs ``entities``).
+    embedding cosine below which two items never share a story.
     ``max_links`` (None: all) bounds the links each item keeps to later items,
     strongest first: components need few, and memory stays linear in the items.
     Components above ``max_component`` items are first cut along their
@@ -94,14 +94,15 @@ def cluster_stories(
         entities = None if entities is None else [entities[i] for i in order]
     sim = Similarity(vectors, entities, entity_weight)
     floor = threshold if min_cosine is None else min_cosine
+    lifetime = lifetime or Lifetime()
 
     story = {k: k for k in sorted_keys}
-    for component, inner in split_components(np.arange(len(keys)), candidate_edges(t, sim, threshold, floor, window_seconds, max_links)):
+    for component, inner in split_components(np.arange(len(keys)), candidate_edges(t, sim, threshold, floor, lifetime, max_links)):
         if len(component) == 1:
             continue
         for piece in bounded(component, inner, threshold, max_component):
             nodes = piece.tolist()
-            labels = split_component(t, piece, sim, threshold, window_seconds, name_guard)
+            labels = split_component(t, piece, sim, threshold, lifetime)
             named: dict[int, str] = {}
             for i, label in zip(nodes, labels):
                 named[label] = min(named.get(label, sorted_keys[i]), sorted_keys[i])

@@ -10,24 +10,18 @@ from typing import Optional
 import numpy as np
 
 from newsdedup.arrays import sorted_unique
+from newsdedup.stories.lifetime import Lifetime
 from newsdedup.stories.similarity import BLOCK, Similarity
-
-
-def time_ok(a: np.ndarray, b: np.ndarray, window: Optional[float]) -> np.ndarray:
-    """Mask over (a, b) time pairs: both dated and within the window, or either undated."""
-    if window is None:
-        return np.ones((len(a), len(b)), dtype=bool)
-    close = np.abs(a[:, None] - b[None, :]) <= window
-    return close | np.isnan(a)[:, None] | np.isnan(b)[None, :]
 
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, similarity), i < j
 
 
 def candidate_edges(t: np.ndarray, sim: Similarity, threshold: float, min_cosine: float,
-                     window: Optional[float], max_links: Optional[int] = None) -> Edges:
-    """Pairs (i < j) above both thresholds and time-compatible, with their similarity; items sorted by
-    time, undated last. Arrays, not tuples: a dense archive has millions of them.
+                    lifetime: Lifetime, max_links: Optional[int] = None) -> Edges:
+    """Pairs (i < j) within the lifetime's horizon whose embedding cosine reaches ``min_cosine`` and
+    whose similarity, less the time penalty, reaches ``threshold``;
+    items sorted by time, undated last. Arrays, not tuples: a dense archive has millions of them.
 
     With ``max_links`` each item keeps only its strongest links to later items,
     so the graph holds at most ``n * max_links`` edges however alike the
@@ -38,6 +32,7 @@ def candidate_edges(t: np.ndarray, sim: Similarity, threshold: float, min_cosine
     found: list[Edges] = []
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
+        window = lifetime.horizon
         if window is None or start >= dated:
             cols = np.arange(start, n)
         else:
@@ -46,10 +41,9 @@ def candidate_edges(t: np.ndarray, sim: Similarity, threshold: float, min_cosine
             cols = sorted_unique(np.concatenate([cols, np.arange(start, stop)]))
         rows = np.arange(start, stop)
         cosine = sim.embedding(rows, cols)
-        mixed = sim.combine(cosine, rows, cols)
-        mask = (cosine >= min_cosine) & (mixed >= threshold)
-        if window is not None:
-            mask &= time_ok(t[start:stop], t[cols], window)
+        gaps = lifetime.gaps(t[start:stop], t[cols])
+        mixed = sim.combine(cosine, rows, cols) - lifetime.penalty(gaps)  # a new array: ``cosine`` stays
+        mask = (cosine >= min_cosine) & (mixed >= threshold) & lifetime.known(gaps)
         mask &= rows[:, None] < cols[None, :]
         hit_rows, hit = np.nonzero(mask)
         values = mixed[hit_rows, hit]

@@ -13,6 +13,7 @@ from numba import njit
 from scipy import sparse
 
 from newsdedup.arrays import sorted_unique
+from newsdedup.entities import name_script
 
 BLOCK = 256  # rows of similarities computed at once
 
@@ -20,15 +21,18 @@ BLOCK = 256  # rows of similarities computed at once
 class Similarity:
     """``(1 - w) * cosine(embeddings) + w * cosine(IDF-weighted entity sets)``, by blocks.
 
-    Pairs where either item mentions no entity get the embedding cosine alone.
+    Pairs where either item mentions no entity, or whose names cannot be
+    compared (mostly written in different scripts: ``entities.name_script``),
+    get the embedding cosine alone: names that cannot match are no evidence
+    that the reports differ. Numbers compare across scripts.
     """
 
     def __init__(self, vectors: np.ndarray, entities: Optional[Sequence[np.ndarray]], weight: float):
         self.vectors = vectors
-        self.sets = None if entities is None else [np.asarray(e, dtype=np.uint64) for e in entities]
         self.weight = weight if entities is not None else 0.0
         self.entities = _entity_matrix(entities) if self.weight else None
         self.named = None if self.entities is None else np.asarray(self.entities.sum(axis=1)).ravel() > 0
+        self.script = None if self.entities is None else np.fromiter(map(name_script, entities), np.int64, len(entities))
 
     def embedding(self, rows, cols) -> np.ndarray:
         return self.vectors[rows] @ self.vectors[cols].T
@@ -41,9 +45,14 @@ class Similarity:
         mixed = (self.entities[rows] @ self.entities[cols].T).toarray()
         mixed *= self.weight
         mixed += (1.0 - self.weight) * cosine
-        # No names or numbers is no evidence either way: the embedding decides alone.
-        np.copyto(mixed, cosine, where=~(self.named[rows][:, None] & self.named[cols][None, :]))
+        # No names or numbers, or none comparable, is no evidence either way: the embedding decides alone.
+        np.copyto(mixed, cosine, where=~self.comparable(rows, cols))
         return mixed
+
+    def comparable(self, rows, cols) -> np.ndarray:
+        """Pairs whose entity sets can be compared: both name something, in one script (or numbers only)."""
+        a, b = self.script[rows][:, None], self.script[cols][None, :]
+        return self.named[rows][:, None] & self.named[cols][None, :] & ((a == b) | (a == 0) | (b == 0))
 
 
 def _entity_matrix(entities: Sequence[np.ndarray]) -> sparse.csr_matrix:
