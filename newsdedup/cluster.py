@@ -65,6 +65,7 @@ def cluster_stories(
     entities: Optional[Sequence[np.ndarray]] = None,
     entity_weight: float = 0.0,
     min_cosine: Optional[float] = None,
+    cosine_offset: float = 0.0,
     max_links: Optional[int] = None,
     max_component: int = MAX_COMPONENT,
 ) -> dict[str, str]:
@@ -75,7 +76,8 @@ def cluster_stories(
     time penalty) says which pairs may share a story and what their gap costs.
     ``entities`` are per-item hash arrays (``entities.entity_hashes``), mixed in
     with ``entity_weight``; ``min_cosine`` (default: ``threshold``) is the
-    embedding cosine below which two items never share a story.
+    embedding cosine below which two items never share a story; pairs without
+    comparable names and numbers are judged on their cosine less ``cosine_offset``.
     ``max_links`` (None: all) bounds the links each item keeps to later items,
     strongest first: components need few, and memory stays linear in the items.
     Components above ``max_component`` items are first cut along their
@@ -92,7 +94,7 @@ def cluster_stories(
     if not np.array_equal(order, np.arange(len(keys))):  # in order already: no copy of the vectors
         sorted_keys, t, vectors = [keys[i] for i in order], t[order], vectors[order]
         entities = None if entities is None else [entities[i] for i in order]
-    sim = Similarity(vectors, entities, entity_weight)
+    sim = Similarity(vectors, entities, entity_weight, cosine_offset)
     floor = threshold if min_cosine is None else min_cosine
     lifetime = lifetime or Lifetime()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Hashable, Mapping, Sequence
+from typing import Hashable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -194,13 +194,15 @@ SAME_STORY_AT_MOST = 1.5  # SemEval-22 Task 8 ``overall`` (1 very similar .. 4 v
 OTHER_STORY_AT_LEAST = 3.5  # ... and not the same story; pairs in between are not scored
 
 
-def pair_scores(predicted: Mapping[str, Hashable], pairs: Sequence[Mapping]) -> dict[str, dict]:
+def pair_scores(predicted: Mapping[str, Hashable], pairs: Sequence[Mapping],
+                same: Optional[Mapping[tuple[str, str], bool]] = None) -> dict[str, dict]:
     """A clustering scored as a same-story classifier on rated pairs (SemEval-22 Task 8's format).
 
     Each pair has ``id1``, ``id2``, ``overall``, ``lang1``, ``lang2`` and
     ``machine_translated``. Slices: same-language and cross-language pairs,
     each also split into real (independently written) and machine-translated
     pairs. Pairs whose articles the run lacks are counted under ``missing``.
+    ``same`` (keyed by ``(id1, id2)``) scores a pair classifier instead of the clustering.
     """
     slices: dict[str, Counter] = {}
     missing = 0
@@ -208,12 +210,12 @@ def pair_scores(predicted: Mapping[str, Hashable], pairs: Sequence[Mapping]) -> 
         a, b, overall = str(pair["id1"]), str(pair["id2"]), float(pair["overall"])
         if SAME_STORY_AT_MOST < overall < OTHER_STORY_AT_LEAST:
             continue
-        if a not in predicted or b not in predicted:
+        if (a, b) not in same if same is not None else (a not in predicted or b not in predicted):
             missing += 1
             continue
         side = "same-language" if pair.get("lang1") == pair.get("lang2") else "cross-language"
         origin = "machine-translated" if pair.get("machine_translated") else "real"
-        outcome = (overall <= SAME_STORY_AT_MOST, predicted[a] == predicted[b])
+        outcome = (overall <= SAME_STORY_AT_MOST, same[(a, b)] if same is not None else predicted[a] == predicted[b])
         for name in (side, f"{side} {origin}"):
             slices.setdefault(name, Counter())[outcome] += 1
     report = {name: _classifier(counts) for name, counts in sorted(slices.items())}

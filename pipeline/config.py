@@ -114,8 +114,9 @@ class StoriesConfig:
     threshold: float = 0.45
     entity_weight: float = 0.6
     min_cosine: float = 0.80
+    cosine_offset: float = 0.35
     lifetime_days: Optional[float] = 30.0
-    time_scale_days: float = 7.0
+    time_scale_days: float = 3.0
     time_weight: float = 0.1
     max_links: Optional[int] = 32
 
@@ -126,6 +127,7 @@ class StoriesConfig:
         _check_range("stories.threshold", self.threshold, -1.0, 1.0)
         _check_range("stories.entity_weight", self.entity_weight, 0.0, 1.0)
         _check_range("stories.min_cosine", self.min_cosine, -1.0, 1.0)
+        _check_range("stories.cosine_offset", self.cosine_offset, 0.0, 2.0)
         _check_range("stories.batch_size", self.batch_size, 1, 4096)
         _check_range("stories.lead_chars", self.lead_chars, 1, 10**6)
         if self.max_links is not None:

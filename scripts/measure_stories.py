@@ -138,7 +138,8 @@ def run(f: dict, **overrides) -> dict[str, str]:
     life = {k: overrides.pop(k, getattr(cfg, k)) for k in LIFETIME_KEYS}
     lifetime = dataclasses.replace(cfg, **life).lifetime()
     kwargs = dict(threshold=cfg.threshold, lifetime=lifetime, entities=f["entities"],
-                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, max_links=cfg.max_links)
+                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, cosine_offset=cfg.cosine_offset,
+                  max_links=cfg.max_links)
     kwargs.update(overrides)
     return cluster_stories(f["keys"], f["times"], f["vectors"], **kwargs)
 

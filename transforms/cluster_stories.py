@@ -43,7 +43,7 @@ class _Cluster(CountingDoFn):
         keys, times, entities, ranks = ([values[i] for i in order] for values in (keys, times, entities, ranks))
         cfg = self._cfg
         story_of = cluster_stories(keys, times, vectors, cfg.threshold, self._lifetime, entities, cfg.entity_weight,
-                                   cfg.min_cosine, cfg.max_links)
+                                   cfg.min_cosine, cfg.cosine_offset, cfg.max_links)
         stories = [story_of[key] for key in keys]
         self.stories.inc(len(set(stories)))
         yield from zip(keys, zip(stories, similarity_to_lead(stories, ranks, vectors)))

@@ -23,12 +23,16 @@ class Similarity:
 
     Pairs where either item mentions no entity, or whose names cannot be
     compared (mostly written in different scripts: ``entities.name_script``),
-    get the embedding cosine alone: names that cannot match are no evidence
-    that the reports differ. Numbers compare across scripts.
+    get the embedding cosine alone less ``offset``: names that cannot match
+    are no evidence that the reports differ, and a cosine alone runs on
+    another scale than the mix (multilingual-e5 puts unrelated reports near
+    0.8). Numbers compare across scripts.
     """
 
-    def __init__(self, vectors: np.ndarray, entities: Optional[Sequence[np.ndarray]], weight: float):
+    def __init__(self, vectors: np.ndarray, entities: Optional[Sequence[np.ndarray]], weight: float,
+                 offset: float = 0.0):
         self.vectors = vectors
+        self.offset = offset
         self.weight = weight if entities is not None else 0.0
         self.entities = _entity_matrix(entities) if self.weight else None
         self.named = None if self.entities is None else np.asarray(self.entities.sum(axis=1)).ravel() > 0
@@ -38,15 +42,16 @@ class Similarity:
         return self.vectors[rows] @ self.vectors[cols].T
 
     def combine(self, cosine: np.ndarray, rows, cols) -> np.ndarray:
-        """Mixed in place (float64; ``cosine`` itself when there are no entities): a component's
-        matrix may have 5000² cells, 200 MB each copy."""
+        """Mixed in place (float64; ``cosine`` itself when there are no entities nor offset): a
+        component's matrix may have 5000² cells, 200 MB each copy."""
         if not self.weight:
-            return cosine
+            return cosine - self.offset if self.offset else cosine
         mixed = (self.entities[rows] @ self.entities[cols].T).toarray()
         mixed *= self.weight
         mixed += (1.0 - self.weight) * cosine
         # No names or numbers, or none comparable, is no evidence either way: the embedding decides alone.
-        np.copyto(mixed, cosine, where=~self.comparable(rows, cols))
+        alone = ~self.comparable(rows, cols)
+        np.copyto(mixed, cosine - self.offset if self.offset else cosine, where=alone)
         return mixed
 
     def comparable(self, rows, cols) -> np.ndarray:
