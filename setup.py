@@ -22,6 +22,7 @@ setup(
         "newsdedup.embedding",
         "newsdedup.pipeline",
         "newsdedup.report",
+        "newsdedup.stories",
         "newsdedup.transforms",
     ],
     package_dir={

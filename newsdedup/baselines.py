@@ -75,3 +75,15 @@ def minhash_clusters(records: Sequence[dict], threshold: float = 0.45, size: int
              if minhash.jaccard(sigs[a], sigs[b]) >= threshold}
     roots = connected_components(edges)
     return {k: roots.get(k, k) for k in ids}
+
+
+E5_PAIR_THRESHOLD = 0.87  # tuned on the SemEval-22 training sample (../shared/data/README.md)
+
+
+def e5_pair_stories(records: Sequence[dict], vectors: np.ndarray, pairs: Sequence[Mapping],
+                    threshold: float = E5_PAIR_THRESHOLD) -> dict[tuple[str, str], bool]:
+    """(c) The plain pair classifier: two articles share a story when the cosine of their embeddings
+    (multilingual-e5-small, "query: " + first 600 characters, L2-normalised) reaches ``threshold``."""
+    at = {str(r["id"]): i for i, r in enumerate(records)}
+    return {(str(p["id1"]), str(p["id2"])): bool(vectors[at[str(p["id1"])]] @ vectors[at[str(p["id2"])]] >= threshold)
+            for p in pairs if str(p["id1"]) in at and str(p["id2"]) in at}

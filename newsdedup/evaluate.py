@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Hashable, Mapping
+from typing import Hashable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -188,3 +188,75 @@ def score_run(articles: list[dict], gold_records: list[dict]) -> dict:
         chains = {k: roots.get(k, k) for k in gold}
         report["copies"] = pairwise_scores({k: r["copy_group_id"] for k, r in rows.items()}, chains)
     return report
+
+
+SAME_STORY_AT_MOST = 1.5  # SemEval-22 Task 8 ``overall`` (1 very similar .. 4 very dissimilar): same story
+OTHER_STORY_AT_LEAST = 3.5  # ... and not the same story; pairs in between are not scored
+
+
+def pair_scores(predicted: Mapping[str, Hashable], pairs: Sequence[Mapping],
+                same: Optional[Mapping[tuple[str, str], bool]] = None) -> dict[str, dict]:
+    """A clustering scored as a same-story classifier on rated pairs (SemEval-22 Task 8's format).
+
+    Each pair has ``id1``, ``id2``, ``overall``, ``lang1``, ``lang2`` and
+    ``machine_translated``. Slices: same-language and cross-language pairs,
+    each also split into real (independently written) and machine-translated
+    pairs. Pairs whose articles the run lacks are counted under ``missing``.
+    ``same`` (keyed by ``(id1, id2)``) scores a pair classifier instead of the clustering.
+    """
+    slices: dict[str, Counter] = {}
+    missing = 0
+    for pair in pairs:
+        a, b, overall = str(pair["id1"]), str(pair["id2"]), float(pair["overall"])
+        if SAME_STORY_AT_MOST < overall < OTHER_STORY_AT_LEAST:
+            continue
+        if (a, b) not in same if same is not None else (a not in predicted or b not in predicted):
+            missing += 1
+            continue
+        side = "same-language" if pair.get("lang1") == pair.get("lang2") else "cross-language"
+        origin = "machine-translated" if pair.get("machine_translated") else "real"
+        outcome = (overall <= SAME_STORY_AT_MOST, same[(a, b)] if same is not None else predicted[a] == predicted[b])
+        for name in (side, f"{side} {origin}"):
+            slices.setdefault(name, Counter())[outcome] += 1
+    report = {name: _classifier(counts) for name, counts in sorted(slices.items())}
+    report["missing"] = missing
+    return report
+
+
+def load_pairs(path) -> list[dict]:
+    """Rated pairs from JSONL: ``id1``, ``id2``, ``overall``; ``lang1``, ``lang2``, ``machine_translated`` when known."""
+    import json
+    from pathlib import Path
+
+    pairs = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pair = json.loads(line)
+            float(pair["overall"])
+            pair["id1"], pair["id2"]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}:{number}: a pair needs 'id1', 'id2' and a numeric 'overall'") from None
+        pairs.append(pair)
+    return pairs
+
+
+def format_pair_report(report: dict) -> str:
+    """A fixed-width table of a ``pair_scores`` report."""
+    head = f"{'pairs':<34}{'scored':>7}{'same':>6}  {'P':>6}{'R':>6}{'F1':>6}"
+    lines = [head, "-" * len(head)]
+    for name, s in report.items():
+        if name != "missing":
+            lines.append(f"{name:<34}{s['pairs']:>7}{s['positives']:>6}  {s['precision']:>6.3f}{s['recall']:>6.3f}{s['f1']:>6.3f}")
+    if report.get("missing"):
+        lines.append(f"WARNING: {report['missing']} scored pairs name articles missing from the run")
+    return "\n".join(lines)
+
+
+def _classifier(counts: Counter) -> dict:
+    tp, fp, fn = counts[(True, True)], counts[(False, True)], counts[(True, False)]
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "pairs": sum(counts.values()), "positives": tp + fn}

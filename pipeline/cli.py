@@ -43,9 +43,13 @@ def _eval_parser(sub) -> argparse.ArgumentParser:
         "eval",
         help="score a run against gold labels",
         description="Score a run's stories (and copy groups, when the gold has copy_of) against a labelled JSONL: "
-        "pairwise and BCubed P/R/F1, ARI, NMI; overall, per language and on cross-language pairs.",
+        "pairwise and BCubed P/R/F1, ARI, NMI; overall, per language and on cross-language pairs. With --pairs, "
+        "score its stories as a same-story classifier on rated pairs (SemEval-22 Task 8: overall <= 1.5 same "
+        "story, >= 3.5 not): P/R/F1 on same- and cross-language pairs, real and machine-translated apart.",
     )
-    ev.add_argument("--gold", required=True, metavar="FILE", help="JSONL with id, gold_cluster[, language, copy_of]")
+    gold = ev.add_mutually_exclusive_group(required=True)
+    gold.add_argument("--gold", metavar="FILE", help="JSONL with id, gold_cluster[, language, copy_of]")
+    gold.add_argument("--pairs", metavar="FILE", help="JSONL with id1, id2, overall[, lang1, lang2, machine_translated]")
     ev.add_argument("--output", required=True, metavar="DIR", help="the run's output folder (as given to run --output)")
     ev.add_argument("--json", action="store_true", help="print the scores as JSON")
     return ev
@@ -57,19 +61,25 @@ def _evaluate(args) -> int:
 
     import pyarrow.parquet as pq
 
-    from newsdedup.evaluate import format_report, load_gold, score_run
+    from newsdedup.evaluate import format_pair_report, format_report, load_gold, load_pairs, pair_scores, score_run
 
     tables = Path(args.output) / "articles"
     if not tables.is_dir():
         raise ConfigError(f"{args.output} holds no run (no articles/ folder)")
+    path = args.pairs or args.gold
     try:
-        gold = load_gold(args.gold)
+        gold = load_pairs(path) if args.pairs else load_gold(path)
     except OSError as err:
-        raise ConfigError(f"cannot read gold file {args.gold}: {err.strerror}") from None
-    except ValueError as err:  # bad JSON or a record without id/gold_cluster
-        raise ConfigError(f"gold file {args.gold}: {err}") from None
+        raise ConfigError(f"cannot read gold file {path}: {err.strerror}") from None
+    except ValueError as err:  # bad JSON or a record without its fields
+        raise ConfigError(f"gold file {path}: {err}") from None
     columns = ["article_id", "story_id", "copy_group_id", "language"]
-    report = score_run(pq.read_table(tables, columns=columns).to_pylist(), gold)
+    articles = pq.read_table(tables, columns=columns).to_pylist()
+    if args.pairs:
+        report = pair_scores({a["article_id"]: a["story_id"] for a in articles}, gold)
+        print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_pair_report(report))
+        return 0
+    report = score_run(articles, gold)
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_report(report))
     return 0
 

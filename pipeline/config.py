@@ -114,8 +114,10 @@ class StoriesConfig:
     threshold: float = 0.45
     entity_weight: float = 0.6
     min_cosine: float = 0.80
-    name_guard: Optional[float] = 0.9
-    window_hours: Optional[float] = 72.0
+    cosine_offset: float = 0.35
+    lifetime_days: Optional[float] = 30.0
+    time_scale_days: float = 3.0
+    time_weight: float = 0.1
     max_links: Optional[int] = 32
 
     def __post_init__(self) -> None:
@@ -125,14 +127,23 @@ class StoriesConfig:
         _check_range("stories.threshold", self.threshold, -1.0, 1.0)
         _check_range("stories.entity_weight", self.entity_weight, 0.0, 1.0)
         _check_range("stories.min_cosine", self.min_cosine, -1.0, 1.0)
-        if self.name_guard is not None:
-            _check_range("stories.name_guard", self.name_guard, 0.0, 1.0, low_open=True)
+        _check_range("stories.cosine_offset", self.cosine_offset, 0.0, 2.0)
         _check_range("stories.batch_size", self.batch_size, 1, 4096)
         _check_range("stories.lead_chars", self.lead_chars, 1, 10**6)
         if self.max_links is not None:
             _check_range("stories.max_links", self.max_links, 1, 10**6)
-        if self.window_hours is not None:
-            _check_range("stories.window_hours", self.window_hours, 0.0, 10**6, low_open=True)
+        if self.lifetime_days is not None:
+            _check_range("stories.lifetime_days", self.lifetime_days, 0.0, 10**6, low_open=True)
+        _check_range("stories.time_scale_days", self.time_scale_days, 0.0, 10**6, low_open=True)
+        _check_range("stories.time_weight", self.time_weight, 0.0, 1.0)
+
+    def lifetime(self):
+        """The story lifetime model (``newsdedup.stories.lifetime``) these settings describe."""
+        from newsdedup.stories.lifetime import Lifetime
+
+        day = 86400.0
+        horizon = None if self.lifetime_days is None else self.lifetime_days * day
+        return Lifetime(horizon=horizon, scale=self.time_scale_days * day, weight=self.time_weight)
 
 
 @dataclass(frozen=True)

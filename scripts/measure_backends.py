@@ -50,7 +50,7 @@ def corpus(records: list[dict]) -> dict:
 
 def story_f1(c: dict, vectors: np.ndarray) -> float:
     s = CONFIG.stories
-    stories = cluster_stories(c["keys"], c["times"], vectors, s.threshold, s.window_hours * 3600.0, c["entities"],
+    stories = cluster_stories(c["keys"], c["times"], vectors, s.threshold, s.lifetime(), c["entities"],
                               s.entity_weight, s.min_cosine)
     return pairwise_scores(stories, c["gold"])["f1"]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from newsdedup.cluster import cluster_stories
+from newsdedup.stories.lifetime import Lifetime
 from newsdedup.components import connected_components
 from newsdedup.embedding.model import load_model
 from newsdedup.evaluate import pairwise_scores
@@ -60,7 +61,7 @@ def story_sweep(name: str, records: list[dict], model) -> None:
     gold = {str(r["id"]): r["gold_cluster"] for r in records}
     print(f"stories ({name}, {len(records)} docs, embedded in {seconds:.1f} s): pairwise P/R/F1 by cosine threshold")
     for threshold in (0.80, 0.82, 0.84, 0.85, 0.86, 0.88, 0.90):
-        story = cluster_stories(keys, times, vectors, threshold, 72 * 3600.0)
+        story = cluster_stories(keys, times, vectors, threshold, Lifetime(horizon=72 * 3600.0))
         s = pairwise_scores(story, gold)
         print(f"  {threshold:.2f}: P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f}")
 

@@ -1,7 +1,6 @@
 """Measurements behind the story defaults (EVALUATION.md, "How the defaults were chosen").
 
-Usage: .venv/bin/python scripts/measure_stories.py DATA_DIR [--weights 0.5,0.6] [--name-guards off,0.9]
-                                                         [--thresholds 0.40,...]
+Usage: .venv/bin/python scripts/measure_stories.py DATA_DIR [--grid threshold=0.40,0.45 time_weight=0,0.1 ...]
 
 Reproduces what the pipeline hands to story clustering: one item per copy
 group, standing for it its canonical's lead embedding and entities, its
@@ -9,14 +8,18 @@ earliest date. Copy groups come from a pipeline run (``--runs``, default
 ``out/eval`` from ``make eval``; one run per corpus is made there when
 missing). Embeddings are cached per corpus under ``out/measure/`` (keyed by
 the model, the prefix and a hash of the texts), so a variant takes seconds.
-Prints pairwise F1 of ``cluster_stories`` per name guard, entity weight and threshold
-on the dev slice (ECB+ topics 1–25, MEANTIME) and the held-aside slice
-(ECB+ topics 26–35, seeds).
+Prints, for every combination of the ``--grid`` values (keyword arguments of
+``cluster_stories`` or lifetime settings), pairwise F1 on every corpus (ECB+
+1–35, MEANTIME en+es, GVC, COUNTER-dev, seeds) and SemEval-22 dev pairs as a
+same-story classifier (same-language and cross-language F1); then
+leave-one-corpus-out: the combination best on the others' mean, scored on
+the one left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import subprocess
@@ -27,8 +30,9 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from newsdedup.cluster import cluster_stories
+from newsdedup.stories.lifetime import Lifetime
 from newsdedup.entities import entity_hashes
-from newsdedup.evaluate import cross_group_pairwise_scores, pairwise_scores
+from newsdedup.evaluate import cross_group_pairwise_scores, pair_scores, pairwise_scores
 from newsdedup.normalize import FurnitureStripper, clean, lead
 from newsdedup.pipeline.config import load_config
 from newsdedup.records import parse_datetime
@@ -36,7 +40,6 @@ from newsdedup.records import parse_datetime
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = load_config(ROOT / "configs" / "local.yaml")
 STRIPPER = FurnitureStripper.from_config(CONFIG.normalize.furniture_patterns, CONFIG.normalize.agencies)
-HELD_ASIDE_TOPICS = range(26, 36)
 
 
 def load(path: Path) -> list[dict]:
@@ -93,80 +96,97 @@ def features(records: list[dict], groups: dict[str, tuple[str, bool]], cache: Pa
         "vectors": embed(texts, cache, model_box),
         "entities": ents,
         "group_of": {str(r["id"]): groups[str(r["id"])][0] for r in records},
-        "gold": {str(r["id"]): r["gold_cluster"] for r in records},
+        "gold": {str(r["id"]): r["gold_cluster"] for r in records if r.get("gold_cluster") is not None},
         "language": {str(r["id"]): r.get("language") for r in records},
         "records": records,
     }
 
 
+CORPORA = {"ecbplus": "ecbplus_dev.jsonl", "meantime": "meantime_en_es.jsonl", "gvc": "gvc.jsonl",
+           "counter": "counter_dev.jsonl", "semeval": "semeval_dev_docs.jsonl"}
+# What each corpus scores: pairwise F1 on its gold stories, or (SemEval) F1 as a same-story pair classifier.
+COLUMNS = ["ecbplus", "meantime", "gvc", "counter", "seeds", "semeval same", "semeval cross"]
+
+
 def corpora(data: Path, runs: Path) -> dict[str, dict]:
-    """Features of ECB+ topics 1-35, MEANTIME and seeds/, each clustered whole as ``make eval`` does."""
+    """Features of every corpus, each clustered whole as ``make eval`` does."""
     cache = ROOT / "out" / "measure"
     box: list = []
-    paths = {"ecbplus": data / "ecbplus_dev.jsonl", "meantime": data / "meantime_en_es.jsonl",
-             "seeds": ROOT / "seeds" / "articles.jsonl"}
-    return {name: features(load(p), copy_groups(p, runs / name), cache / name, box) for name, p in paths.items()}
+    paths = {name: data / file for name, file in CORPORA.items()}
+    paths["seeds"] = ROOT / "seeds" / "articles.jsonl"
+    feats = {name: features(load(p), copy_groups(p, runs / name), cache / name, box) for name, p in paths.items()}
+    feats["semeval"]["pairs"] = load(data / "semeval_dev_pairs.jsonl")
+    return feats
 
 
-_held = lambda r: r.get("extra", {}).get("topic") in HELD_ASIDE_TOPICS  # noqa: E731
-
-# Reported slices: (label, corpus, articles kept). dev: ECB+ topics 1-25, MEANTIME; held aside: ECB+ 26-35, seeds.
-SLICES = [
-    ("ECB+ 1-25 (dev)", "ecbplus", lambda r: not _held(r)),
-    ("MEANTIME (dev)", "meantime", None),
-    ("ECB+ 26-35 (held)", "ecbplus", _held),
-    ("seeds (held)", "seeds", None),
-    ("ECB+ 1-35", "ecbplus", None),
-]
+def score(name: str, f: dict, story_of_group: dict[str, str]) -> dict[str, float]:
+    """This corpus's columns of ``COLUMNS``."""
+    story = {a: story_of_group[g] for a, g in f["group_of"].items()}
+    if name == "semeval":
+        pairs = pair_scores(story, f["pairs"])
+        return {"semeval same": pairs["same-language"]["f1"], "semeval cross": pairs["cross-language"]["f1"]}
+    return {name: pairwise_scores(story, f["gold"])["f1"]}
 
 
-def score(f: dict, story_of_group: dict[str, str], keep=None) -> tuple[float, float]:
-    """Pairwise F1 and cross-language pairwise F1 over the articles ``keep`` selects (all by default)."""
-    ids = {str(r["id"]) for r in f["records"] if keep is None or keep(r)}
-    story = {a: story_of_group[g] for a, g in f["group_of"].items() if a in ids}
-    gold = {a: f["gold"][a] for a in ids}
-    return (pairwise_scores(story, gold)["f1"], cross_group_pairwise_scores(story, gold, f["language"])["f1"])
+LIFETIME_KEYS = ("lifetime_days", "time_scale_days", "time_weight")
 
 
 def run(f: dict, **overrides) -> dict[str, str]:
-    """``cluster_stories`` on a corpus with the default story config, ``overrides`` replacing its keyword arguments."""
+    """``cluster_stories`` on a corpus with the default story config, ``overrides`` replacing its settings
+    (``cluster_stories`` keyword arguments, or the ``LIFETIME_KEYS``)."""
     cfg = CONFIG.stories
-    window = None if cfg.window_hours is None else cfg.window_hours * 3600.0
-    kwargs = dict(threshold=cfg.threshold, window_seconds=window, entities=f["entities"],
-                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, name_guard=cfg.name_guard,
+    life = {k: overrides.pop(k, getattr(cfg, k)) for k in LIFETIME_KEYS}
+    lifetime = dataclasses.replace(cfg, **life).lifetime()
+    kwargs = dict(threshold=cfg.threshold, lifetime=lifetime, entities=f["entities"],
+                  entity_weight=cfg.entity_weight, min_cosine=cfg.min_cosine, cosine_offset=cfg.cosine_offset,
                   max_links=cfg.max_links)
     kwargs.update(overrides)
     return cluster_stories(f["keys"], f["times"], f["vectors"], **kwargs)
 
 
-def table(feats: dict[str, dict], variants: list[dict]) -> dict[str, list[tuple[float, float]]]:
-    """Scores per slice for each variant (keyword overrides of ``run``)."""
-    out: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in SLICES}
-    for overrides in variants:
-        stories = {name: run(f, **overrides) for name, f in feats.items()}
-        for label, corpus, keep in SLICES:
-            out[label].append(score(feats[corpus], stories[corpus], keep))
+def scores(feats: dict[str, dict], overrides: dict) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, f in feats.items():
+        out.update(score(name, f, run(f, **dict(overrides))))
     return out
 
 
+def leave_one_out(results: list[tuple[dict, dict]]) -> list[tuple[str, dict, float, float]]:
+    """For each corpus: the variant best on the mean of the other corpora, its score there and the best possible."""
+    rows = []
+    for left in ("ecbplus", "meantime", "gvc", "counter", "seeds", "semeval"):
+        cols = [c for c in COLUMNS if c.split()[0] != left]
+        mine = [c for c in COLUMNS if c.split()[0] == left]
+        chosen, got = max(results, key=lambda r: np.mean([r[1][c] for c in cols]))
+        best = max(np.mean([r[1][c] for c in mine]) for r in results)
+        rows.append((left, chosen, float(np.mean([got[c] for c in mine])), float(best)))
+    return rows
+
+
 def main() -> None:
+    import itertools
+
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
     parser.add_argument("--runs", default=str(ROOT / "out" / "eval"))
-    parser.add_argument("--weights", default="0.5,0.6")
-    parser.add_argument("--name-guards", default="off,0.9", help="stories.name_guard values; off: None")
-    parser.add_argument("--thresholds", default=",".join(f"{0.40 + 0.01 * i:.2f}" for i in range(25)))
+    parser.add_argument("--grid", nargs="*", default=[], help="KEY=V1,V2 ... (null: None)")
     args = parser.parse_args()
     feats = corpora(Path(args.data), Path(args.runs))
-    thresholds = [float(t) for t in args.thresholds.split(",")]
-    guards = [None if g == "off" else float(g) for g in args.name_guards.split(",")]
-    for guard, weight in ((g, float(w)) for g in guards for w in args.weights.split(",")):
-        print(f"name_guard {guard} entity_weight {weight}  thresholds: " + " ".join(f"{t:.2f}" for t in thresholds))
-        scores = table(feats, [dict(threshold=t, entity_weight=weight, name_guard=guard) for t in thresholds])
-        for label, runs in scores.items():
-            print(f"  {label:20} " + " ".join(f"{x:.3f}" for x, _ in runs))
-            if label.startswith("MEANTIME"):
-                print(f"  {'  cross-language':20} " + " ".join(f"{x:.3f}" for _, x in runs))
+    axes = {k: [None if v == "null" else float(v) for v in values.split(",")]
+            for k, values in (item.split("=", 1) for item in args.grid)}
+    results = []
+    print(" ".join(f"{k:>14}" for k in axes) + "  " + " ".join(f"{c:>13}" for c in COLUMNS))
+    for combo in itertools.product(*axes.values()):
+        overrides = dict(zip(axes, combo))
+        if "max_links" in overrides and overrides["max_links"] is not None:
+            overrides["max_links"] = int(overrides["max_links"])
+        got = scores(feats, overrides)
+        results.append((overrides, got))
+        print(" ".join(f"{str(v):>14}" for v in combo) + "  " + " ".join(f"{got[c]:>13.3f}" for c in COLUMNS), flush=True)
+    if len(results) > 1:
+        print("\nleave one corpus out: variant chosen on the others -> score on the one left out (best possible)")
+        for left, chosen, got, best in leave_one_out(results):
+            print(f"  {left:10} {got:.3f} ({best:.3f})  {chosen}")
 
 
 if __name__ == "__main__":

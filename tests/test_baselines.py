@@ -20,3 +20,20 @@ def test_tfidf_is_tuned_and_cannot_cross_languages(seed_records):
     lang = {r["id"]: r.get("language") for r in seed_records}
     crossing = [(a, b) for a in found for b in found if a < b and found[a] == found[b] and lang[a] and lang[b] and lang[a] != lang[b]]
     assert len(crossing) < 5
+
+
+def test_e5_pair_baseline_is_a_cosine_threshold_scored_by_pair_scores():
+    import numpy as np
+
+    from newsdedup.baselines import e5_pair_stories
+    from newsdedup.evaluate import pair_scores
+
+    records = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
+    vectors = np.array([[1.0, 0.0], [0.96, 0.28], [0.0, 1.0]])  # a·b = 0.96, a·c = 0
+    pairs = [{"id1": "a", "id2": "b", "overall": 1.0, "lang1": "en", "lang2": "de"},
+             {"id1": "a", "id2": "c", "overall": 4.0, "lang1": "en", "lang2": "en"},
+             {"id1": "a", "id2": "x", "overall": 1.0, "lang1": "en", "lang2": "en"}]
+    same = e5_pair_stories(records, vectors, pairs, threshold=0.9)
+    assert same == {("a", "b"): True, ("a", "c"): False}
+    report = pair_scores({}, pairs, same)
+    assert report["cross-language"]["f1"] == 1.0 and report["same-language"]["pairs"] == 1 and report["missing"] == 1

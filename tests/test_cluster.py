@@ -2,12 +2,19 @@ import numpy as np
 import pytest
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 
-from newsdedup.cluster import (_BLOCK, _FAR, _candidate_edges, _components, _joined, _distances, _Similarity, _time_ok,
-                               cluster_stories, similarity_to_lead, time_order)
+from newsdedup.cluster import cluster_stories, similarity_to_lead, time_order
+from newsdedup.components import split_components
+from newsdedup.stories.graph import candidate_edges, joined
+from newsdedup.stories.lifetime import Lifetime
+from newsdedup.stories.linkage import pair_matrices, split_component
+from newsdedup.stories.similarity import BLOCK, Similarity
 
 HOUR = 3600.0
+DAY = 24 * HOUR
+WINDOW = Lifetime(horizon=72 * HOUR)
 
 
 def _unit(*rows):
@@ -17,13 +24,13 @@ def _unit(*rows):
 
 def test_similar_items_share_a_story_and_others_do_not():
     vectors = _unit([1, 0.05, 0], [1, 0, 0.05], [0, 1, 0], [0, 0.98, 0.1])
-    story = cluster_stories(["a", "b", "c", "d"], [0, HOUR, 2 * HOUR, 3 * HOUR], vectors, 0.9, 72 * HOUR)
+    story = cluster_stories(["a", "b", "c", "d"], [0, HOUR, 2 * HOUR, 3 * HOUR], vectors, 0.9, WINDOW)
     assert story == {"a": "a", "b": "a", "c": "c", "d": "c"}
 
 
 def test_time_window_separates_lookalike_events():
     vectors = _unit([1, 0, 0], [1, 0.01, 0])
-    story = cluster_stories(["old", "new"], [0, 400 * 24 * HOUR], vectors, 0.9, 72 * HOUR)
+    story = cluster_stories(["old", "new"], [0, 400 * 24 * HOUR], vectors, 0.9, WINDOW)
     assert story["old"] != story["new"]
     story = cluster_stories(["old", "new"], [0, 400 * 24 * HOUR], vectors, 0.9, None)
     assert story["old"] == story["new"]
@@ -31,7 +38,7 @@ def test_time_window_separates_lookalike_events():
 
 def test_undated_items_cluster_with_anything():
     vectors = _unit([1, 0, 0], [1, 0.01, 0], [1, 0.02, 0])
-    story = cluster_stories(["a", "b", "u"], [0, 1000 * 24 * HOUR, None], vectors, 0.9, 72 * HOUR)
+    story = cluster_stories(["a", "b", "u"], [0, 1000 * 24 * HOUR, None], vectors, 0.9, WINDOW)
     assert story["u"] in (story["a"], story["b"])
     assert story["a"] != story["b"]
 
@@ -51,11 +58,11 @@ def test_input_order_does_not_matter():
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     keys = [f"k{i:02d}" for i in range(20)]
     times = [float(i % 3) * HOUR for i in range(20)]
-    first = cluster_stories(keys, times, vectors, 0.9, 72 * HOUR)
+    first = cluster_stories(keys, times, vectors, 0.9, WINDOW)
     perm = rng.permutation(20)
-    second = cluster_stories([keys[i] for i in perm], [times[i] for i in perm], vectors[perm], 0.9, 72 * HOUR)
+    second = cluster_stories([keys[i] for i in perm], [times[i] for i in perm], vectors[perm], 0.9, WINDOW)
     order = time_order(keys, times)
-    in_order = cluster_stories([keys[i] for i in order], [times[i] for i in order], vectors[order], 0.9, 72 * HOUR)
+    in_order = cluster_stories([keys[i] for i in order], [times[i] for i in order], vectors[order], 0.9, WINDOW)
     assert first == second == in_order
     assert len(set(first.values())) == 5
 
@@ -76,7 +83,7 @@ def test_many_items_cross_blocks():
     vectors = np.zeros((n, 4), dtype=np.float32)
     vectors[:, 0] = 1.0
     times = [i * 60.0 for i in range(n)]  # one per minute, all within 72 h
-    story = cluster_stories([f"{i:05d}" for i in range(n)], times, vectors, 0.9, 72 * HOUR)
+    story = cluster_stories([f"{i:05d}" for i in range(n)], times, vectors, 0.9, WINDOW)
     assert set(story.values()) == {"00000"}
 
 
@@ -119,48 +126,6 @@ def test_min_cosine_vetoes_pairs_that_only_share_names():
     assert allowed["a"] == allowed["b"] != allowed["c"]
 
 
-def test_distinct_events_needs_consistent_exclusive_names_on_both_sides():
-    from newsdedup.cluster import distinct_events
-
-    jackson = _ents("Chargers receiver Vincent Jackson arrested", "Vincent Jackson of the Chargers, Qualcomm")
-    williams = _ents("Chargers lineman Jamal Williams arrested", "Jamal Williams of the Chargers, Escondido")
-    assert distinct_events(jackson, williams, 0.9)
-    assert not distinct_events(jackson, jackson[:1], 0.9)  # a lone report is no evidence
-    # Names only one report of a half mentions are not consistent; shared names never separate.
-    same = _ents("Chargers receiver Vincent Jackson arrested, Qualcomm", "Vincent Jackson of the Chargers, Escondido")
-    assert not distinct_events(jackson, same, 0.9)
-    # One side with an exclusive name is not enough: both halves must have one.
-    more = _ents("Vincent Jackson of the Chargers, Qualcomm, Norv Turner", "Chargers Vincent Jackson, Norv Turner")
-    assert not distinct_events(jackson, more, 0.9)
-
-
-def test_name_guard_splits_lookalike_halves_that_average_linkage_joins():
-    vectors = _unit([1, 0.02, 0], [1, 0, 0.02], [1, 0.01, 0.01], [1, 0.02, 0.01], [1, 0.01, 0.02])
-    ents = _ents("Chargers receiver Vincent Jackson arrested in San Diego", "Vincent Jackson, Chargers, San Diego",
-                 "Chargers lineman Jamal Williams arrested in San Diego", "Jamal Williams, Chargers, San Diego",
-                 "Jamal Williams of the Chargers, San Diego, Escondido")
-    keys = ["j1", "j2", "w1", "w2", "w3"]
-    # Shared team and city: at this threshold average linkage puts all five in one story ...
-    joined = cluster_stories(keys, [None] * 5, vectors, 0.4, None, ents, 0.6, 0.8)
-    assert len(set(joined.values())) == 1
-    # ... the guard keeps the two arrests apart, without splitting either.
-    story = cluster_stories(keys, [None] * 5, vectors, 0.4, None, ents, 0.6, 0.8, name_guard=0.9)
-    assert story == {"j1": "j1", "j2": "j1", "w1": "w1", "w2": "w1", "w3": "w1"}
-    # Same output whatever the input order.
-    perm = [3, 0, 4, 2, 1]
-    again = cluster_stories([keys[i] for i in perm], [None] * 5, vectors[perm], 0.4, None, [ents[i] for i in perm],
-                            0.6, 0.8, name_guard=0.9)
-    assert again == story
-
-
-def test_name_guard_keeps_a_story_whose_reports_name_different_extras():
-    vectors = _unit([1, 0.02, 0], [1, 0, 0.02], [1, 0.01, 0.01], [1, 0.02, 0.01])
-    ents = _ents("Vincent Jackson, Chargers, Qualcomm", "Vincent Jackson, Chargers, Norv Turner",
-                 "Vincent Jackson, Chargers, Escondido", "Vincent Jackson, Chargers, Steelers")
-    story = cluster_stories(["a", "b", "c", "d"], [None] * 4, vectors, 0.3, None, ents, 0.6, 0.8, name_guard=0.9)
-    assert set(story.values()) == {"a"}
-
-
 def test_a_component_too_large_for_linkage_is_cut_along_its_weakest_links():
     rng = np.random.default_rng(7)
     # two tight stories joined by a chain of weaker look-alikes: one threshold-graph component
@@ -191,29 +156,66 @@ def _random_items(n, seed):
     return vectors, t, entities
 
 
-def _condensed(square: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    square = 1.0 - square
-    square[~_time_ok(t[idx], t[idx], 72 * HOUR)] = _FAR
-    np.fill_diagonal(square, 0.0)
-    return squareform(np.clip((square + square.T) / 2.0, 0.0, None), checks=False)
-
-
 @pytest.mark.parametrize("weight", [0.0, 0.6])
-def test_distances_by_blocks_equal_the_whole_matrix(weight):
-    """To the bit, given the same products of blocks of rows. Against the products of the whole
-    matrix, to the last bit or two: BLAS may round a product differently for a block of rows than
-    for the whole (OpenBLAS on an AMD EPYC does)."""
-    n = 2 * _BLOCK + 37  # three blocks of rows, the last one short
+def test_pair_matrices_by_blocks_equal_the_whole_matrix(weight):
+    """Distances, known counts and gaps: by blocks of rows as from the whole matrix (to the last bit or
+    two: BLAS may round a product differently for a block of rows than for the whole)."""
+    n = 2 * BLOCK + 37  # three blocks of rows, the last one short
     vectors, t, entities = _random_items(n, 3)
-    sim = _Similarity(vectors, entities, weight)
+    sim = Similarity(vectors, entities, weight)
     idx = np.sort(np.random.default_rng(4).choice(n, n - 20, replace=False))
-    got = _distances(t, idx, sim, 72 * HOUR)
-    by_blocks = np.vstack([sim.combine(sim.embedding(idx[s : s + _BLOCK], idx), idx[s : s + _BLOCK], idx)
-                           for s in range(0, len(idx), _BLOCK)])
-    expected = _condensed(by_blocks, t, idx)
-    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
-    whole = _condensed(sim.combine(sim.embedding(idx, idx), idx, idx), t, idx)
-    np.testing.assert_allclose(got, whole, rtol=1e-6, atol=1e-7)
+    dist, count, gap = pair_matrices(t, idx, sim, WINDOW)
+    whole = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
+    gaps = np.abs(t[idx][:, None] - t[idx][None, :])
+    known = ~(gaps > 72 * HOUR)
+    np.fill_diagonal(known, False)
+    expected = np.clip((whole + whole.T) / 2.0, 0.0, None) * known
+    np.testing.assert_allclose(dist, expected, rtol=1e-5, atol=1e-6)
+    assert np.array_equal(count, known) and np.array_equal(dist, dist.T)
+    assert np.array_equal(gap, np.nan_to_num(gaps, nan=-1.0).astype(np.float32))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_linkage_over_known_pairs_is_scipys_average_linkage_when_every_pair_is_known(seed):
+    vectors, t, entities = _random_items(120, seed)
+    sim = Similarity(vectors, entities, 0.6)
+    idx = np.arange(120)
+    labels = split_component(t, idx, sim, 0.5, Lifetime())
+    d = 1.0 - sim.combine(sim.embedding(idx, idx), idx, idx)
+    d = np.clip((d + d.T) / 2.0, 0.0, None)
+    np.fill_diagonal(d, 0.0)
+    expected = fcluster(linkage(squareform(d, checks=False), method="average"), t=0.5, criterion="distance")
+    same = labels[:, None] == labels[None, :]
+    assert np.array_equal(same, expected[:, None] == expected[None, :])
+    assert len(set(labels.tolist())) > 5
+
+
+def test_pairs_beyond_the_horizon_are_unknown_not_dissimilar():
+    # a and c are 20 days apart: unknown. b, 10 days from each, is like both: all three one story,
+    # where counting a-c as far apart (the old 72-hour wall, pairwise) kept c out.
+    vectors = _unit([1, 0.05, 0], [1, 0.02, 0.02], [1, 0, 0.05])
+    life = Lifetime(horizon=15 * DAY)
+    story = cluster_stories(["a", "b", "c"], [0, 10 * DAY, 20 * DAY], vectors, 0.99, life)
+    assert set(story.values()) == {"a"}
+
+
+def test_a_story_lives_through_its_follow_ups_but_a_lookalike_months_later_stays_apart():
+    vectors = _unit(*([[1, 0.01 * i, 0] for i in range(5)]))
+    days = [0, 12, 25, 37, 200]  # follow-ups every 12-13 days; then nothing for five months
+    life = Lifetime(horizon=30 * DAY, scale=7 * DAY, weight=0.01)
+    story = cluster_stories(["s0", "s1", "s2", "s3", "later"], [d * DAY for d in days], vectors, 0.98, life)
+    assert story == {"s0": "s0", "s1": "s0", "s2": "s0", "s3": "s0", "later": "later"}
+
+
+def test_time_weighs_as_evidence_decaying_with_the_gap():
+    vectors = _unit([1, 0, 0], [1, 0.2, 0])  # cosine 0.98
+    life = Lifetime(horizon=30 * DAY, scale=7 * DAY, weight=0.05)
+    near = cluster_stories(["a", "b"], [0, 1 * DAY], vectors, 0.96, life)
+    far = cluster_stories(["a", "b"], [0, 20 * DAY], vectors, 0.96, life)
+    undated = cluster_stories(["a", "b"], [0, None], vectors, 0.96, life)
+    assert near["b"] == "a" and far["b"] == "b" and undated["b"] == "a"
+    assert life.penalty(np.array([0.0, 7 * DAY, 1e9, np.nan])).tolist() == pytest.approx(
+        [0.0, 0.05 * (1 - np.exp(-0.5)), 0.05, 0.0])
 
 
 def test_components_match_scipy_and_carry_their_edges():
@@ -225,14 +227,14 @@ def test_components_match_scipy_and_carry_their_edges():
     local = np.searchsorted(nodes, edges[:2])
     count, labels = csgraph.connected_components(
         sparse.coo_matrix((np.ones(len(edges[0])), tuple(local)), shape=(len(nodes), len(nodes))), directed=False)
-    found = list(_components(nodes, tuple(e.copy() for e in edges)))
+    found = list(split_components(nodes, tuple(e.copy() for e in edges)))
     assert len(found) == count
     for label, (members, (ea, eb, es)) in enumerate(found):
         assert members.tolist() == nodes[labels == label].tolist()  # numbered by smallest node, members sorted
         mine = np.isin(edges[0], members)
         assert ea.tolist() == edges[0][mine].tolist() and eb.tolist() == edges[1][mine].tolist()  # in input order
         assert es.tobytes() == edges[2][mine].tobytes()
-    numbered = list(_components(np.arange(5000), tuple(e.copy() for e in edges)))
+    numbered = list(split_components(np.arange(5000), tuple(e.copy() for e in edges)))
     assert sum(len(m) for m, _ in numbered) == 5000
 
 
@@ -241,21 +243,21 @@ def test_candidate_edges_joined_in_order_and_released():
     parts = [(rng.integers(0, 99, n).astype(np.int32), rng.integers(0, 99, n).astype(np.int32),
               rng.random(n).astype(np.float32)) for n in (4, 0, 7, 1)]
     expected = [np.concatenate(field) for field in zip(*parts)]
-    joined = _joined(parts)
+    together = joined(parts)
     assert parts == [None] * 4  # each part let go once copied
-    for got, want in zip(joined, expected):
+    for got, want in zip(together, expected):
         assert got.dtype == want.dtype and np.array_equal(got, want)
-    assert [len(field) for field in _joined([])] == [0, 0, 0]
+    assert [len(field) for field in joined([])] == [0, 0, 0]
 
 
 def test_max_links_keeps_each_items_strongest_links_to_later_items():
     rng = np.random.default_rng(5)
-    n = _BLOCK + 40  # rows in two blocks
+    n = BLOCK + 40  # rows in two blocks
     vectors = _unit(*(np.array([1.0, 0, 0]) + 0.1 * rng.standard_normal((n, 3))))
-    sim = _Similarity(vectors, None, 0.0)
+    sim = Similarity(vectors, None, 0.0)
     t = np.zeros(n)
-    every = _candidate_edges(t, sim, 0.9, 0.9, None)
-    a, b, s = _candidate_edges(t, sim, 0.9, 0.9, None, max_links=3)
+    every = candidate_edges(t, sim, 0.9, 0.9, Lifetime())
+    a, b, s = candidate_edges(t, sim, 0.9, 0.9, Lifetime(), max_links=3)
     assert np.all(np.bincount(a, minlength=n) <= 3) and np.bincount(every[0]).max() > 3
     for i in range(n):
         mine = every[0] == i
@@ -267,7 +269,7 @@ def test_max_links_keeps_each_items_strongest_links_to_later_items():
 
 def test_max_links_breaks_ties_toward_the_earlier_item():
     vectors = _unit(*[[1.0, 0.0]] * 6)  # every pair alike to the bit
-    a, b, _ = _candidate_edges(np.zeros(6), _Similarity(vectors, None, 0.0), 0.9, 0.9, None, max_links=2)
+    a, b, _ = candidate_edges(np.zeros(6), Similarity(vectors, None, 0.0), 0.9, 0.9, Lifetime(), max_links=2)
     assert list(zip(a.tolist(), b.tolist())) == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
 
 
@@ -277,6 +279,23 @@ def test_a_story_stays_whole_when_each_item_keeps_one_link():
     story_b = np.array([0, 1.0, 0]) + 0.05 * rng.standard_normal((30, 3))
     keys = [f"k{i:02d}" for i in range(60)]
     times = [i * HOUR for i in range(60)]
-    story = cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, 72 * HOUR, max_links=1)
-    assert story == cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, 72 * HOUR)
+    story = cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, WINDOW, max_links=1)
+    assert story == cluster_stories(keys, times, _unit(*story_a, *story_b), 0.9, WINDOW)
     assert sorted(set(story.values())) == ["k00", "k30"]
+
+
+def test_names_that_cannot_be_compared_do_not_count_against_a_pair():
+    from newsdedup.entities import SCRIPT_SHIFT, entity_hashes, name_script
+
+    vectors = _unit([1, 0.6, 0], [1, 0.6, 0.05], [1, 0.6, -0.05])  # cosines about 0.998
+    ents = [entity_hashes("Xi Jinping visited Moscow on Tuesday"), entity_hashes("Си Цзиньпин посетил Москву во вторник"),
+            entity_hashes("Donald Trump visited Paris on Tuesday")]
+    assert [name_script(e) for e in ents] == [1, 2, 1]
+    assert all(int(h) >> SCRIPT_SHIFT == 2 for h in ents[1])
+    sim = Similarity(vectors, ents, 0.6)
+    assert sim.comparable(np.arange(3), np.arange(3)).tolist() == [[True, False, True], [False, True, False],
+                                                                 [True, False, True]]
+    story = cluster_stories(["en", "ru"], [None] * 2, vectors[:2], 0.6, None, ents[:2], 0.6, 0.8)
+    assert story["ru"] == story["en"]
+    story = cluster_stories(["en", "other"], [None] * 2, vectors[[0, 2]], 0.6, None, [ents[0], ents[2]], 0.6, 0.8)
+    assert story["other"] != story["en"]  # Latin names that differ still tell events apart

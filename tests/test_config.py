@@ -13,10 +13,10 @@ def test_local_yaml_spells_out_the_defaults():
 
 
 def test_overrides_from_the_command_line():
-    config = load_config(CONFIGS / "local.yaml", ["copies.threshold=0.5", "stories.window_hours=null",
+    config = load_config(CONFIGS / "local.yaml", ["copies.threshold=0.5", "stories.lifetime_days=null",
                                                   "runner.options.direct_num_workers=1"])
     assert config.copies.threshold == 0.5
-    assert config.stories.window_hours is None
+    assert config.stories.lifetime_days is None and config.stories.lifetime().horizon is None
     assert config.runner.options == {"direct_running_mode": "multi_processing", "direct_num_workers": 1}
 
 
@@ -30,7 +30,7 @@ def test_unknown_key_suggests_the_nearest():
     ("copies.num_perm=abc", "copies.num_perm must be int"),
     ("copies.shingle_kind=line", "shingle_kind must be 'word' or 'char'"),
     ("stories=3", "stories must be a mapping"),
-    ("stories.name_guard=0", r"stories.name_guard must be in \(0.0, 1.0\]"),
+    ("stories.time_scale_days=0", r"stories.time_scale_days must be in \(0.0, 1000000\]"),
     ("stories.threads=-1", "stories.threads must be in"),
     ("stories.max_links=0", r"stories.max_links must be in \[1, 1000000\], got 0"),
     ("stories.backend=gpu", "stories.backend must be one of 'torch', 'onnx', 'onnx-int8', got 'gpu'"),
@@ -63,5 +63,6 @@ def test_direct_runner_defaults_stay_with_the_direct_runner():
     assert "direct_num_workers" not in pipeline_options(config.runner, []).get_all_options(drop_default=True)
 
 
-def test_name_guard_can_be_turned_off():
-    assert load_config(None, ["stories.name_guard=null"]).stories.name_guard is None
+def test_story_lifetime_in_seconds():
+    lifetime = load_config(None, ["stories.lifetime_days=2", "stories.time_scale_days=1"]).stories.lifetime()
+    assert (lifetime.horizon, lifetime.scale) == (2 * 86400.0, 86400.0)

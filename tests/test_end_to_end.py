@@ -127,3 +127,17 @@ def test_eval_scores_the_run(seeds_run, capsys):
     assert report["overall"]["items"] == 70 and report["missing"] == 0
     assert report["overall"]["pairwise"]["f1"] >= 0.95 and report["copies"]["f1"] == 1.0
     assert report["cross_language"]["pairs_gold"] > 0
+
+
+def test_eval_scores_rated_pairs(seeds_run, capsys, tmp_path):
+    rows = pq.read_table(seeds_run / "articles", columns=["article_id", "story_id"]).to_pylist()
+    first = rows[0]
+    same = next(r for r in rows[1:] if r["story_id"] == first["story_id"])
+    other = next(r for r in rows if r["story_id"] != first["story_id"])
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"id1": first["article_id"], "id2": same["article_id"], "overall": 1.0, "lang1": "en",
+                                 "lang2": "es"}) + "\n" + json.dumps({"id1": first["article_id"], "id2": other["article_id"],
+                                                                      "overall": 4.0, "lang1": "en", "lang2": "es"}) + "\n")
+    assert main(["eval", "--pairs", str(pairs), "--output", str(seeds_run), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["cross-language"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "pairs": 2, "positives": 1}

@@ -65,3 +65,33 @@ def test_report_slices_and_table():
     assert "cross_language" in report
     table = format_report(report)
     assert "language es" in table and "cross-language" in table and "missing" in table
+
+
+def test_pair_scores_classify_rated_pairs_by_story_same_and_cross_language_apart():
+    from newsdedup.evaluate import format_pair_report, pair_scores
+
+    story = {"a": 1, "b": 1, "c": 2, "d": 2, "e": 3}
+    pairs = [
+        {"id1": "a", "id2": "b", "overall": 1.0, "lang1": "en", "lang2": "en"},  # same, found
+        {"id1": "a", "id2": "c", "overall": 1.5, "lang1": "en", "lang2": "en"},  # same, missed
+        {"id1": "c", "id2": "d", "overall": 4.0, "lang1": "de", "lang2": "en", "machine_translated": True},  # false link
+        {"id1": "a", "id2": "e", "overall": 3.5, "lang1": "de", "lang2": "en"},  # rightly apart
+        {"id1": "b", "id2": "e", "overall": 2.5, "lang1": "en", "lang2": "en"},  # in between: not scored
+        {"id1": "a", "id2": "zz", "overall": 1.0, "lang1": "en", "lang2": "en"},  # not in the run
+    ]
+    report = pair_scores(story, pairs)
+    same = report["same-language"]
+    assert (same["precision"], same["recall"], same["pairs"]) == (1.0, 0.5, 2)
+    assert report["cross-language"]["pairs"] == 2 and report["cross-language"]["f1"] == 0.0
+    assert report["cross-language machine-translated"]["pairs"] == 1 and report["cross-language real"]["pairs"] == 1
+    assert report["missing"] == 1
+    assert "same-language real" in format_pair_report(report) and "1 scored pairs" in format_pair_report(report)
+
+
+def test_load_pairs_names_the_bad_line(tmp_path):
+    from newsdedup.evaluate import load_pairs
+
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"id1": "a", "id2": "b", "overall": 1}\n{"id1": "a", "overall": 2}\n')
+    with pytest.raises(ValueError, match=r"pairs.jsonl:2: a pair needs"):
+        load_pairs(path)

@@ -1,12 +1,14 @@
 """Publication time decides stories, through the whole pipeline, on dated input.
 
-One event reported in bursts: each burst is ten reports an hour apart
-(worded differently, so each is a copy group of its own), bursts are ten
-days apart and worded alike. Reports hours apart must share a story;
-reports days apart must not, though their texts say the same. 27 bursts
-make 270 dated copy groups: more than one block of story clustering, with a
-burst across the first block's end. Written against what a reader of the
-output sees, not the model's internals.
+One kind of event reported in bursts: each burst is ten reports an hour
+apart (worded differently, so each is a copy group of its own), bursts are
+forty days apart, past the story lifetime (``stories.lifetime_days``, 30),
+and worded alike. Reports hours apart must share a story; reports a
+lifetime apart must not, though their texts say the same. 27 bursts make 270
+dated copy groups: more than one block of story clustering, with a burst
+across the first block's end. A story lives while reports keep coming:
+bursts ten days apart are one story followed up. Written against what a
+reader of the output sees, not the model's internals.
 """
 
 import itertools
@@ -32,25 +34,33 @@ SLOTS = (("approved", "announced", "presented", "unveiled", "backed"),
          ("avoid the area", "use other routes", "be patient", "plan ahead", "expect delays"))
 
 
-def _reports():
-    wordings = random.Random(7).sample(list(itertools.product(*SLOTS)), BURSTS * PER_BURST)
+def _reports(bursts=BURSTS, days_apart=40):
+    wordings = random.Random(7).sample(list(itertools.product(*SLOTS)), bursts * PER_BURST)
     return [{"id": f"b{burst:02d}-{k}", "title": "", "body": TEMPLATE.format(*wordings[burst * PER_BURST + k]),
-             "published_at": (START + timedelta(days=10 * burst, hours=k)).isoformat(), "burst": burst}
-            for burst in range(BURSTS) for k in range(PER_BURST)]
+             "published_at": (START + timedelta(days=days_apart * burst, hours=k)).isoformat(), "burst": burst}
+            for burst in range(bursts) for k in range(PER_BURST)]
 
 
-@pytest.fixture(scope="module")
-def bursts_run(tmp_path_factory, model_name):
+def _run(folder, reports, model_name):
     import json
 
-    folder = tmp_path_factory.mktemp("bursts")
-    reports = _reports()
     source = folder / "bursts.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in reports))
     # Copies need near-identical text here: every report stays a copy group of its own.
     out = run_pipeline([source], folder / "out", model_name, "--set", "copies.threshold=0.95")
     return reports, {a["article_id"]: a for a in pq.read_table(out / "articles").to_pylist()}, \
         pq.read_table(out / "stories").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def bursts_run(tmp_path_factory, model_name):
+    return _run(tmp_path_factory.mktemp("bursts"), _reports(), model_name)
+
+
+def test_follow_ups_within_the_lifetime_keep_one_story_alive(tmp_path, model_name):
+    reports, articles, stories = _run(tmp_path, _reports(bursts=4, days_apart=10), model_name)
+    assert len({a["story_id"] for a in articles.values()}) == len(stories) == 1
+    assert stories[0]["last_published"] - stories[0]["first_published"] == timedelta(days=30, hours=PER_BURST - 1)
 
 
 def test_every_report_is_its_own_copy_group(bursts_run):

@@ -1,4 +1,4 @@
-"""Stage: copy groups -> stories, by embedding and entity similarity within a time window.
+"""Stage: copy groups -> stories, by embedding and entity similarity within the story lifetime.
 
 All group embeddings meet in one worker (384 floats and the canonical's
 entity hashes per copy group, not per article): clustering needs to see
@@ -21,7 +21,7 @@ from newsdedup.transforms.embed_groups import load_vectors
 class _Cluster(CountingDoFn):
     def __init__(self, cfg):
         self._cfg = cfg
-        self._window = None if cfg.window_hours is None else cfg.window_hours * 3600.0
+        self._lifetime = cfg.lifetime()
         self.stories = StageCounter("stories")
 
     def process(self, item):
@@ -42,8 +42,8 @@ class _Cluster(CountingDoFn):
         ranks = [rank for c in chunks for rank in c.ranks]
         keys, times, entities, ranks = ([values[i] for i in order] for values in (keys, times, entities, ranks))
         cfg = self._cfg
-        story_of = cluster_stories(keys, times, vectors, cfg.threshold, self._window, entities, cfg.entity_weight,
-                                   cfg.min_cosine, cfg.name_guard, cfg.max_links)
+        story_of = cluster_stories(keys, times, vectors, cfg.threshold, self._lifetime, entities, cfg.entity_weight,
+                                   cfg.min_cosine, cfg.cosine_offset, cfg.max_links)
         stories = [story_of[key] for key in keys]
         self.stories.inc(len(set(stories)))
         yield from zip(keys, zip(stories, similarity_to_lead(stories, ranks, vectors)))
