@@ -26,6 +26,10 @@ def _run_parser(sub) -> None:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override one config value, e.g. --set copies.threshold=0.4; repeatable")
     run.add_argument("--overwrite", action="store_true", help="replace an output folder that already holds a run")
+    run.add_argument("--state", metavar="STATE", help="incremental run: match the batch against STATE (a folder, "
+                     "created on the first run) and commit the updated STATE; --output receives the batch's tables")
+    run.add_argument("--rebuild-state", action="store_true",
+                     help="start STATE over from this batch, even if it was made with another config")
 
 
 def _eval_parser(sub) -> None:
@@ -138,7 +142,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         config = load_config(args.config, args.set)
-        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
+        if args.state:
+            from newsdedup.pipeline.state import run_with_state
+
+            result = run_with_state(args.input, args.output, args.state, config, beam_args=beam_args,
+                                    quiet_workers=not debug, rebuild=args.rebuild_state)
+        elif args.rebuild_state:
+            raise UserError("--rebuild-state needs --state")
+        else:
+            result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug)
     except (UserError, ConfigError) as err:
         if debug:
             raise

@@ -17,11 +17,12 @@ class ReadArticleFiles(beam.PTransform):
     so that no stage has to hold every article while repeated ids are settled.
     """
 
-    def __init__(self, files: Sequence[str]):
+    def __init__(self, files: Sequence[str], skip: Sequence = ()):
         super().__init__()
         self._files = sorted(files)
+        self._skip = list(skip)  # ((file, line), (reason, detail)) dropped into the rejects
 
     def expand(self, pbegin):
         ranges = pbegin | "SplitFiles" >> SplitFiles(self._files)
-        articles, rejects = read_unique_articles(ranges)
+        articles, rejects = read_unique_articles(ranges, skip=self._skip)
         return {"articles": articles, "rejects": rejects | "ReadRejects" >> beam.Flatten()}
