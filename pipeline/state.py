@@ -35,7 +35,7 @@ from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.run import (MANIFEST, RunResult, UserError, _commit, _is_local, _prepare_output, _row_counts,
                                     _write_text, execute, expand_inputs)
 from newsdedup.transforms.read_files import ReadArticleFiles
-from newsdedup.transforms.scratch import files_under, remove_tree
+from newsdedup.transforms.scratch import remove_tree
 
 PRIVATE = "_state"
 ALREADY_SEEN = "already_seen"
