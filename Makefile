@@ -53,8 +53,12 @@ test: install
 
 # A benchmark, not a test: simulated corpora, every stage timed, BENCHMARKS.md written.
 SIZE ?= 10000,100000
+# Incremental runs: STATE_DAYS daily batches of STATE_PER_DAY simulated articles through --state.
+STATE_DAYS ?= 30
+STATE_PER_DAY ?= 1000
 bench: install
 	$(BIN)/python benchmarks/run_bench.py --sizes $(SIZE)
+	$(BIN)/python benchmarks/state_bench.py --days $(STATE_DAYS) --per-day $(STATE_PER_DAY)
 
 # Mutation testing of the core modules against their fast tests (MUTATION.md); not part of `make test`:
 # run it before a release. MODULES="lsh copies" runs some; SURVIVORS=1 reruns only the last run's survivors.

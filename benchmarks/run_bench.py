@@ -276,8 +276,16 @@ def main() -> None:
     write_page(results, args.output)
 
 
+STATE_SECTION = ("<!-- state-bench -->", "<!-- /state-bench -->")  # written by state_bench.py, kept here
+
+
 def write_page(results: dict, output: str) -> None:
-    Path(output).write_text(render(results, sorted(int(k) for k in results["sizes"])))
+    page = render(results, sorted(int(k) for k in results["sizes"]))
+    old = Path(output).read_text() if Path(output).exists() else ""
+    if STATE_SECTION[0] in old:
+        begin, end = old.index(STATE_SECTION[0]), old.index(STATE_SECTION[1]) + len(STATE_SECTION[1])
+        page = page.rstrip("\n") + "\n\n" + old[begin:end] + "\n"
+    Path(output).write_text(page)
     print(f"wrote {output}")
 
 

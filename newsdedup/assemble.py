@@ -41,12 +41,13 @@ def assemble_story(
     """The story row and its article rows, from ``(group, similarity to the lead group)``.
 
     The story canonical is chosen among the group canonicals with the same
-    policy (the lead group's); ``similarity_to_canonical`` is the cosine
+    policy (the lead group's); the story id names its founding article
+    (``ids.founder``); ``similarity_to_canonical`` is the cosine
     between an article's group embedding and the lead group's
     (``cluster.similarity_to_lead``).
     """
     canonical = min((group.canonical for group, _ in groups), key=policy.key)
-    story = ids.story_id(canonical.article_id)
+    story = ids.story_id(ids.founder(m for group, _ in groups for m, _ in group.members).article_id)
     rows = []
     for group, similarity in groups:
         for member, jaccard in group.members:

@@ -20,6 +20,7 @@ def _run_parser(sub) -> argparse.ArgumentParser:
         help="deduplicate articles into stories",
         # --input and --output are checked after unknown options, so a misspelt --output is named as such.
         usage="%(prog)s [-h] --input PATH_OR_GLOB [--format FORMAT] --output DIR [--config FILE] [--set KEY=VALUE] [--overwrite] "
+        "[--state STATE [--rebuild-state]] "
         "[Beam flags]",
         description="Read articles, find copies and stories, write Parquet. "
         "Other --flags must be Apache Beam pipeline options (e.g. --runner, --direct_num_workers) "
@@ -35,6 +36,10 @@ def _run_parser(sub) -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override one config value, e.g. --set copies.threshold=0.4; repeatable")
     run.add_argument("--overwrite", action="store_true", help="replace an output folder that already holds a run")
+    run.add_argument("--state", metavar="STATE", help="incremental run: match the batch against STATE (a folder, "
+                     "created on the first run) and commit the updated STATE; --output receives the batch's tables")
+    run.add_argument("--rebuild-state", action="store_true",
+                     help="start STATE over from this batch, even if it was made with another config")
     return run
 
 
@@ -199,8 +204,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if missing:
             commands["run"].error(f"the following arguments are required: {', '.join(missing)}")
         config = load_config(args.config, args.set)
-        result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug,
-                     input_format=args.format)
+        if args.state:
+            from newsdedup.pipeline.state import run_with_state
+
+            if args.format:
+                raise UserError("--format cannot be used with --state yet: the state feeds back its articles as JSONL")
+            result = run_with_state(args.input, args.output, args.state, config, beam_args=beam_args,
+                                    quiet_workers=not debug, rebuild=args.rebuild_state)
+        elif args.rebuild_state:
+            raise UserError("--rebuild-state needs --state")
+        else:
+            result = run(args.input, args.output, config, beam_args, overwrite=args.overwrite, quiet_workers=not debug,
+                         input_format=args.format)
     except (UserError, ConfigError) as err:
         if debug:
             raise

@@ -160,6 +160,16 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    """Incremental runs (``--state``): how long articles stay matchable by later batches."""
+
+    horizon_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        _check_range("state.horizon_days", self.horizon_days, 0.0, 10**5, low_open=True)
+
+
+@dataclass(frozen=True)
 class Config:
     runner: RunnerConfig = field(default_factory=RunnerConfig)
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
@@ -168,6 +178,7 @@ class Config:
     stories: StoriesConfig = field(default_factory=StoriesConfig)
     canonical: CanonicalConfig = field(default_factory=CanonicalConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    state: StateConfig = field(default_factory=StateConfig)
 
     def to_dict(self) -> dict:
         return _plain(dataclasses.asdict(self))

@@ -7,6 +7,7 @@ command line writes, row for row, with the same reconciliation.
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from newsdedup.pipeline.config import Config, config_from
 from newsdedup.pipeline.cli import unknown_option
 from newsdedup.pipeline.options import beam_option_parser
 from newsdedup.pipeline.run import run_records
+from newsdedup.pipeline.state import run_with_state
 from newsdedup.schema import TABLES
 
 Tables = dict  # table name -> pandas.DataFrame or pyarrow.Table
@@ -65,7 +67,7 @@ def _beam_flags(options: dict) -> list[str]:
 
 
 def dedupe(articles: Any, config: Union[Config, dict, str, Path, None] = None, *, arrow: bool = False,
-           **beam_options: Any) -> Tables:
+           state: Union[str, Path, None] = None, **beam_options: Any) -> Tables:
     """Deduplicate ``articles`` (a list of dicts, a pandas DataFrame or a pyarrow Table, fields as a JSONL line).
 
     Returns ``{"articles", "stories", "copies", "rejects"}`` as pandas
@@ -75,11 +77,22 @@ def dedupe(articles: Any, config: Union[Config, dict, str, Path, None] = None, *
     ``line``; they raise nothing. Holds every row in memory: past a few
     hundred thousand articles, write them to JSONL or Parquet and use
     ``newsdedup run``.
+
+    ``state``: a folder; the articles are a batch of an incremental run
+    (``newsdedup run --state``): matched against it, and the tables returned
+    are the batch's, with ids the state has already written.
     """
     records = _records(articles)
     cfg = config_from(config)
     with tempfile.TemporaryDirectory(prefix="newsdedup-") as tmp:
-        result = run_records(records, str(Path(tmp) / "out"), cfg, beam_args=_beam_flags(beam_options))
+        if state is None:
+            result = run_records(records, str(Path(tmp) / "out"), cfg, beam_args=_beam_flags(beam_options))
+        else:
+            batch = Path(tmp) / "batch.jsonl"  # a file, so the rejects' line is the record's position
+            batch.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records),
+                             encoding="utf-8")
+            result = run_with_state([str(batch)], str(Path(tmp) / "out"), str(state), cfg,
+                                    beam_args=_beam_flags(beam_options))
         if not result.manifest["reconciled"]:
             raise DedupeError(f"read {result.manifest['counts']['read']} records but accepted and rejected "
                               f"{result.manifest['counts']['accepted'] + result.manifest['counts']['rejected']}")

@@ -24,7 +24,7 @@ def test_story_and_article_rows():
     other = CopyGroup("cg-e", english, ((english, 1.0),), 2 * HOUR)
     lone = CopyGroup("cg-u", undated, ((undated, 1.0),), None)
     story, rows = assemble_story([(spanish, 1.0), (other, 0.91234567), (lone, -0.25)], POLICY)
-    sid = ids.story_id("w1")
+    sid = ids.story_id("e1")  # the founding article: the earliest published (the canonical is w1, the wire)
     assert story == {
         "story_id": sid, "canonical_article_id": "w1", "headline": "Titular EFE", "languages": ["en", "es"],
         "sources": ["AP", "Diario", "EFE"], "article_count": 4, "copy_group_count": 3,

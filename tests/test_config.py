@@ -66,3 +66,12 @@ def test_direct_runner_defaults_stay_with_the_direct_runner():
 def test_story_lifetime_in_seconds():
     lifetime = load_config(None, ["stories.lifetime_days=2", "stories.time_scale_days=1"]).stories.lifetime()
     assert (lifetime.horizon, lifetime.scale) == (2 * 86400.0, 86400.0)
+
+
+def test_scheduled_yaml_is_the_default_config_it_says_it_is():
+    assert load_config(CONFIGS / "scheduled.yaml") == Config()
+
+
+def test_the_state_horizon_must_be_positive():
+    with pytest.raises(ConfigError, match=r"state.horizon_days must be in \(0.0, 100000\]"):
+        load_config(None, ["state.horizon_days=0"])

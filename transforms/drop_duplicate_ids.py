@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
@@ -103,8 +103,11 @@ class DropDuplicateIds(beam.PTransform):
         return batches | "Drop" >> drop.with_outputs(REJECTS, main="articles")
 
 
-def read_unique_articles(ranges, batch_size: int = BATCH_SIZE):
+def read_unique_articles(ranges, batch_size: int = BATCH_SIZE, skip: Sequence = ()):
     """``Range``s -> (lists of ``Article`` with unique ids, (read rejects, duplicate rejects)).
+
+    ``skip``: more ``((file, line), (reason, detail))`` to drop into the
+    rejects, decided before the run (records an incremental run has already seen).
 
     Reading waits on the duplicate list (``WaitOn``): only then can the filter,
     whose side input it is, fuse with the reader. Without the wait, the runner
@@ -112,6 +115,8 @@ def read_unique_articles(ranges, batch_size: int = BATCH_SIZE):
     under the caller's names, so each shows as a stage of its own.
     """
     dropped = ranges | "FindDuplicateIds" >> FindDuplicateIds()
+    if skip:
+        dropped = dropped | "AndSkipped" >> beam.Map(lambda found, known: found + known, list(skip))
     read = ranges | "AfterDuplicates" >> WaitOn(dropped) | "ReadArticles" >> ReadArticles(batch_size)
     unique = read.articles | "DropDuplicateIds" >> DropDuplicateIds(dropped)
     return unique.articles, (read.rejects, unique.rejects)

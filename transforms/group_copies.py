@@ -25,7 +25,7 @@ def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
     stories are known, a million of them in a 1M-article archive.
     """
     canonical = policy.choose(members)
-    group_id = ids.copy_group_id(canonical.article_id)
+    group_id = ids.copy_group_id(ids.founder(members).article_id)
     scored = [(dataclasses.replace(m, signature=None, profile=None, embed_text="", entities=None), similarity(m, canonical))
               for m in sorted(members, key=lambda m: m.article_id)]
     dated = [m.published_at for m in members if m.published_at is not None]

@@ -17,12 +17,13 @@ class ReadArticleFiles(beam.PTransform):
     so that no stage has to hold every article while repeated ids are settled.
     """
 
-    def __init__(self, files: Sequence[str], *, input_format: Optional[str] = None):
+    def __init__(self, files: Sequence[str], *, input_format: Optional[str] = None, skip: Sequence = ()):
         super().__init__()
         self._files = sorted(files)
         self._input_format = input_format  # every file read as this format (``--format``), whatever its name
+        self._skip = list(skip)  # ((file, line), (reason, detail)) dropped into the rejects
 
     def expand(self, pbegin):
         ranges = pbegin | "SplitFiles" >> SplitFiles(self._files, forced_format=self._input_format)
-        articles, rejects = read_unique_articles(ranges)
+        articles, rejects = read_unique_articles(ranges, skip=self._skip)
         return {"articles": articles, "rejects": rejects | "ReadRejects" >> beam.Flatten()}
