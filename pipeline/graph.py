@@ -57,7 +57,7 @@ def build(p: beam.Pipeline, files: Sequence[str], config: Config, directory: str
     blocks = FileSystems.join(scratch_directory(directory), "signatures")
     roots = described.members | "FindCopyPairs" >> FindCopyPairs(config.copies, blocks) | "LinkCopies" >> LinkCopies()
     members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
-    groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
+    groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy, contained=config.copies.containment)
     vectors = FileSystems.join(scratch_directory(directory), "vectors")
     stories = groups | "EmbedGroups" >> EmbedGroups(config.stories, policy, vectors) | "ClusterStories" >> ClusterStories(
         config.stories)

@@ -63,7 +63,7 @@ def test_origin_is_the_earliest_and_edits_are_detected():
     same = _member("a-same", ORIGINAL, source="Outlet", published_at=12 * HOUR)
     cut = _member("b-cut", f"{LEAD}\n\n{MORE[:60]}…", published_at=11 * HOUR, title="Paraguay, en alerta")
     undated = _member("c-undated", f"{LEAD}\n\n{MORE}", title="ALERTA por dengue!")
-    copies = trace_copies("cg-x", [same, cut, origin, undated], POLICY)
+    copies = trace_copies("cg-x", [same, cut, origin, undated], POLICY, contained=0.35)
     assert [c.copy_article_id for c in copies] == ["a-same", "b-cut", "c-undated"]
     assert {c.origin_article_id for c in copies} == {"z-efe"}
     by_id = {c.copy_article_id: c for c in copies}
@@ -80,10 +80,10 @@ def test_origin_is_the_earliest_and_edits_are_detected():
 def test_an_earlier_outlet_is_the_origin_but_priority_decides_when_undated():
     wire = _member("efe-1", ORIGINAL, source="EFE", published_at=5 * HOUR)
     early = _member("out-1", ORIGINAL, source="Outlet", published_at=4 * HOUR)
-    assert trace_copies("cg", [wire, early], POLICY)[0].origin_article_id == "out-1"
+    assert trace_copies("cg", [wire, early], POLICY, contained=0.35)[0].origin_article_id == "out-1"
     undated = [_member("out-1", ORIGINAL), _member("efe-1", ORIGINAL, source="EFE")]
-    assert trace_copies("cg", undated, POLICY)[0].origin_article_id == "efe-1"
-    assert trace_copies("cg", [wire], POLICY) == ()
+    assert trace_copies("cg", undated, POLICY, contained=0.35)[0].origin_article_id == "efe-1"
+    assert trace_copies("cg", [wire], POLICY, contained=0.35) == ()
 
 
 def test_first_by_language():
@@ -104,7 +104,7 @@ def test_group_copies_emits_copy_rows():
                _member("lone", "otro texto que no se parece a nada " * 4)]
     with TestPipeline() as p:
         groups = {"members": p | "M" >> beam.Create(members),
-                  "roots": p | "R" >> beam.Create([("efe-1", "efe-1"), ("out-1", "efe-1")])} | GroupCopies(POLICY)
+                  "roots": p | "R" >> beam.Create([("efe-1", "efe-1"), ("out-1", "efe-1")])} | GroupCopies(POLICY, contained=0.35)
         rows = groups | beam.FlatMap(copy_rows)
         assert_that(rows | beam.Map(lambda r: (r["copy_group_id"].startswith("cg-"), r["origin_article_id"],
                                                r["copy_article_id"], r["lag_seconds"], r["credit_removed"])),
