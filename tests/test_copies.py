@@ -32,9 +32,13 @@ def _profile(body):
 
 
 def _member(article_id, body, source="Outlet", published_at=None, title="Alerta por dengue", language="es"):
-    signature = minhash.signature(shingles(normalize(STRIPPER.strip(body)), "word", 3), 128, 1)
+    grams = shingles(normalize(STRIPPER.strip(body)), "word", 3)
     return Member(article_id, source, None, language, published_at, title, len(body), body[:100], (),
-                  signature, _profile(body))
+                  minhash.signature(grams, 128, 1), _profile(body), shingles=len(grams))
+
+
+WIRE = " ".join(f"palabra{i}" for i in range(400))  # a long wire text: 398 distinct word 3-grams
+CUT = " ".join(f"palabra{i}" for i in range(100))  # its lead, the rest dropped: no ellipsis
 
 
 def test_split_returns_the_furniture_it_removed():
@@ -84,6 +88,27 @@ def test_an_earlier_outlet_is_the_origin_but_priority_decides_when_undated():
     undated = [_member("out-1", ORIGINAL), _member("efe-1", ORIGINAL, source="EFE")]
     assert trace_copies("cg", undated, POLICY, contained=0.35)[0].origin_article_id == "efe-1"
     assert trace_copies("cg", [wire], POLICY, contained=0.35) == ()
+
+
+def test_a_cut_copy_is_contained_and_truncated_without_an_ellipsis():
+    wire, cut = _member("w", WIRE, source="EFE", published_at=HOUR), _member("c", CUT, published_at=2 * HOUR)
+    (row,) = trace_copies("cg", [wire, cut], POLICY, contained=0.35)
+    assert row.origin_article_id == "w" and row.similarity < 0.3  # Jaccard alone would not link them
+    assert row.containment > 0.8 and row.truncated
+    whole = _member("o", WIRE, published_at=2 * HOUR)
+    (row,) = trace_copies("cg", [wire, whole], POLICY, contained=0.35)
+    assert row.containment == 1.0 and not row.truncated
+
+
+def test_where_dates_cannot_tell_the_containing_text_is_the_origin():
+    """Same day or undated: the cut text is the copy, even when its source ranks first."""
+    for when in (None, HOUR):
+        wire, cut = _member("z-wire", WIRE, published_at=when), _member("a-efe", CUT, source="EFE", published_at=when)
+        (row,) = trace_copies("cg", [cut, wire], POLICY, contained=0.35)
+        assert (row.origin_article_id, row.copy_article_id) == ("z-wire", "a-efe")
+    # a date still comes first: the earlier text is the origin, whatever its length
+    wire, cut = _member("z-wire", WIRE, published_at=2 * HOUR), _member("a-efe", CUT, source="EFE", published_at=HOUR)
+    assert trace_copies("cg", [cut, wire], POLICY, contained=0.35)[0].origin_article_id == "a-efe"
 
 
 def test_first_by_language():
