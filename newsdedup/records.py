@@ -53,7 +53,9 @@ class Signed:
     article: Article
     cleaned: Cleaned
     signature: Optional[np.ndarray] = field(default=None, compare=False)  # None: no shingles
-    shingles: int = 0  # distinct shingles signed: with the signature, containment can be estimated
+    # Shingles signed, repeats counted (the kernel does not de-duplicate; news text repeats few word
+    # n-grams, so this is about the set size): with the signature, containment can be estimated.
+    shingles: int = 0
 
     @property
     def article_id(self) -> str:

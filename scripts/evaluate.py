@@ -27,6 +27,8 @@ from newsdedup.pipeline.config import load_config
 from newsdedup.shingle import shingles
 from newsdedup.simulate import EDIT_KINDS, simulate_reprints
 
+import eval_reuse  # scripts/eval_reuse.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "local.yaml"
 HELD_ASIDE_TOPICS = range(26, 36)  # ECB+ topics never looked at while choosing the defaults
@@ -117,6 +119,7 @@ def copy_benchmark(originals: list[dict], work: Path) -> tuple[dict, float, int]
     for low, high in ((0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)):
         rows[(f"kept {low:.1f}–{min(high, 1.0):.1f}", None)] = copy_scores(
             [r for r in reprints if low <= r["kept"] < high], found, family)
+    rows[("kept 0.2–0.5 (cut copies)", None)] = copy_scores([r for r in reprints if 0.2 <= r["kept"] < 0.5], found, family)
     rows[("target: kept ≥ 0.5", None)] = copy_scores([r for r in reprints if r["kept"] >= 0.5], found, family)
     rows[("all reprints", None)] = copy_scores(reprints, found, family)
     return rows, seconds, len(originals) + len(reprints)
@@ -228,6 +231,7 @@ def main() -> None:
         f"Target (recall ≥ 0.95 at precision ≥ 0.98 over reprints keeping ≥ half the text): **{verdict}** "
         f"(recall {target['recall']:.3f}, precision {target['precision']:.3f}).",
         "",
+        *eval_reuse.section(data, work, run_pipeline),
         "## Configuration",
         "",
         "```yaml",
