@@ -54,6 +54,9 @@ class Signed:
     article: Article
     cleaned: Cleaned
     signature: Optional[np.ndarray] = field(default=None, compare=False)  # None: no shingles
+    # Shingles signed, repeats counted (the kernel does not de-duplicate; news text repeats few word
+    # n-grams, so this is about the set size): with the signature, containment can be estimated.
+    shingles: int = 0
 
     @property
     def article_id(self) -> str:
@@ -76,13 +79,14 @@ class Member:
     signature: Optional[np.ndarray] = field(default=None, compare=False)
     profile: Optional[ContentProfile] = None  # for the edits a copy made to its origin
     entities: Optional[np.ndarray] = field(default=None, compare=False)  # entities.entity_hashes
+    shingles: int = 0  # distinct shingles signed (Signed.shingles)
 
     def __reduce__(self):
         """Pickled as a tuple, arrays as raw bytes: a runner holds a million of them before grouping."""
         profile = None if self.profile is None else (self.profile.length, self.profile.credited, self.profile.cut)
         return _member, (self.article_id, self.source, self.url, self.language, self.published_at, self.title,
                          self.text_length, self.embed_text, self.extra, _raw(self.signature), profile,
-                         _raw(self.entities))
+                         _raw(self.entities), self.shingles)
 
 
 def _raw(array: Optional[np.ndarray]) -> Optional[tuple[str, bytes]]:
@@ -94,9 +98,9 @@ def _array(raw: Optional[tuple[str, bytes]]) -> Optional[np.ndarray]:
 
 
 def _member(article_id, source, url, language, published_at, title, text_length, embed_text, extra, signature,
-            profile, entities) -> Member:
+            profile, entities, shingles) -> Member:
     return Member(article_id, source, url, language, published_at, title, text_length, embed_text, extra,
-                  _array(signature), None if profile is None else ContentProfile(*profile), _array(entities))
+                  _array(signature), None if profile is None else ContentProfile(*profile), _array(entities), shingles)
 
 
 class RecordError(ValueError):

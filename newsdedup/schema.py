@@ -50,6 +50,7 @@ COPIES = pa.schema([
     pa.field("copy_source", pa.string()),
     pa.field("lag_seconds", pa.float64()),
     pa.field("similarity", pa.float64(), nullable=False),
+    pa.field("containment", pa.float64(), nullable=False),
     pa.field("truncated", pa.bool_(), nullable=False),
     pa.field("headline_changed", pa.bool_(), nullable=False),
     pa.field("credit_removed", pa.bool_(), nullable=False),

@@ -84,6 +84,10 @@ class CopiesConfig:
     seed: int = 1
     hash: str = "multilinear"
     threshold: float = 0.3
+    lsh_threshold: float = 0.1
+    containment: float = 0.35
+    min_length_ratio: float = 0.2
+    min_shingles: int = 30
     max_bucket_size: int = 1000
 
     def __post_init__(self) -> None:
@@ -92,6 +96,10 @@ class CopiesConfig:
         if self.hash not in SHINGLE_HASHES:
             raise ConfigError(f"copies.hash must be one of {', '.join(map(repr, SHINGLE_HASHES))}, got {self.hash!r}")
         _check_range("copies.threshold", self.threshold, 0.0, 1.0, low_open=True)
+        _check_range("copies.lsh_threshold", self.lsh_threshold, 0.0, 1.0, low_open=True)
+        _check_range("copies.containment", self.containment, 0.0, 1.0, low_open=True)
+        _check_range("copies.min_length_ratio", self.min_length_ratio, 0.0, 1.0)
+        _check_range("copies.min_shingles", self.min_shingles, 1, 10**6)
         _check_range("copies.shingle_size", self.shingle_size, 1, 64)
         _check_range("copies.num_perm", self.num_perm, 8, 1024)
         _check_range("copies.max_bucket_size", self.max_bucket_size, 2, 10**7)

@@ -341,7 +341,7 @@ def execute(source, described_inputs: Sequence[str], output: str, config: Config
     options = pipeline_options(config.runner, beam_args)
     runner = options.get_all_options()["runner"]
     staging = _prepare_output(output, overwrite)
-    bands, rows = lsh.lsh_params(config.copies.threshold, config.copies.num_perm)
+    bands, rows = lsh.lsh_params(config.copies.lsh_threshold, config.copies.num_perm)
     metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
                 "versions": _versions()}
 

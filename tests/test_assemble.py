@@ -19,7 +19,7 @@ def test_story_and_article_rows():
     reprint = _m("r1", "Diario", "es", 6 * HOUR, "Titular reescrito")
     english = _m("e1", "AP", "en", 2 * HOUR, "English headline")
     undated = _m("u1", "", None, None, "Sin fecha")
-    copy = Copy("cg-w", "w1", "r1", "EFE", "Diario", 3600.0, 0.8, False, True, False)
+    copy = Copy("cg-w", "w1", "r1", "EFE", "Diario", 3600.0, 0.8, 0.9, False, True, False)
     spanish = CopyGroup("cg-w", wire, ((reprint, 0.8125), (wire, 1.0)), 5 * HOUR, (copy,))
     other = CopyGroup("cg-e", english, ((english, 1.0),), 2 * HOUR)
     lone = CopyGroup("cg-u", undated, ((undated, 1.0),), None)
@@ -49,7 +49,7 @@ def test_story_and_article_rows():
     ]
     assert copy_rows(spanish) == [{
         "copy_group_id": "cg-w", "origin_article_id": "w1", "copy_article_id": "r1", "origin_source": "EFE",
-        "copy_source": "Diario", "lag_seconds": 3600.0, "similarity": 0.8, "truncated": False,
+        "copy_source": "Diario", "lag_seconds": 3600.0, "similarity": 0.8, "containment": 0.9, "truncated": False,
         "headline_changed": True, "credit_removed": False}]
     assert copy_rows(other) == []
 

@@ -32,9 +32,13 @@ def _profile(body):
 
 
 def _member(article_id, body, source="Outlet", published_at=None, title="Alerta por dengue", language="es"):
-    signature = minhash.signature(shingles(normalize(STRIPPER.strip(body)), "word", 3), 128, 1)
+    grams = shingles(normalize(STRIPPER.strip(body)), "word", 3)
     return Member(article_id, source, None, language, published_at, title, len(body), body[:100], (),
-                  signature, _profile(body))
+                  minhash.signature(grams, 128, 1), _profile(body), shingles=len(grams))
+
+
+WIRE = " ".join(f"palabra{i}" for i in range(400))  # a long wire text: 398 distinct word 3-grams
+CUT = " ".join(f"palabra{i}" for i in range(100))  # its lead, the rest dropped: no ellipsis
 
 
 def test_split_returns_the_furniture_it_removed():
@@ -63,7 +67,7 @@ def test_origin_is_the_earliest_and_edits_are_detected():
     same = _member("a-same", ORIGINAL, source="Outlet", published_at=12 * HOUR)
     cut = _member("b-cut", f"{LEAD}\n\n{MORE[:60]}…", published_at=11 * HOUR, title="Paraguay, en alerta")
     undated = _member("c-undated", f"{LEAD}\n\n{MORE}", title="ALERTA por dengue!")
-    copies = trace_copies("cg-x", [same, cut, origin, undated], POLICY)
+    copies = trace_copies("cg-x", [same, cut, origin, undated], POLICY, contained=0.35)
     assert [c.copy_article_id for c in copies] == ["a-same", "b-cut", "c-undated"]
     assert {c.origin_article_id for c in copies} == {"z-efe"}
     by_id = {c.copy_article_id: c for c in copies}
@@ -80,10 +84,31 @@ def test_origin_is_the_earliest_and_edits_are_detected():
 def test_an_earlier_outlet_is_the_origin_but_priority_decides_when_undated():
     wire = _member("efe-1", ORIGINAL, source="EFE", published_at=5 * HOUR)
     early = _member("out-1", ORIGINAL, source="Outlet", published_at=4 * HOUR)
-    assert trace_copies("cg", [wire, early], POLICY)[0].origin_article_id == "out-1"
+    assert trace_copies("cg", [wire, early], POLICY, contained=0.35)[0].origin_article_id == "out-1"
     undated = [_member("out-1", ORIGINAL), _member("efe-1", ORIGINAL, source="EFE")]
-    assert trace_copies("cg", undated, POLICY)[0].origin_article_id == "efe-1"
-    assert trace_copies("cg", [wire], POLICY) == ()
+    assert trace_copies("cg", undated, POLICY, contained=0.35)[0].origin_article_id == "efe-1"
+    assert trace_copies("cg", [wire], POLICY, contained=0.35) == ()
+
+
+def test_a_cut_copy_is_contained_and_truncated_without_an_ellipsis():
+    wire, cut = _member("w", WIRE, source="EFE", published_at=HOUR), _member("c", CUT, published_at=2 * HOUR)
+    (row,) = trace_copies("cg", [wire, cut], POLICY, contained=0.35)
+    assert row.origin_article_id == "w" and row.similarity < 0.3  # Jaccard alone would not link them
+    assert row.containment > 0.8 and row.truncated
+    whole = _member("o", WIRE, published_at=2 * HOUR)
+    (row,) = trace_copies("cg", [wire, whole], POLICY, contained=0.35)
+    assert row.containment == 1.0 and not row.truncated
+
+
+def test_where_dates_cannot_tell_the_containing_text_is_the_origin():
+    """Same day or undated: the cut text is the copy, even when its source ranks first."""
+    for when in (None, HOUR):
+        wire, cut = _member("z-wire", WIRE, published_at=when), _member("a-efe", CUT, source="EFE", published_at=when)
+        (row,) = trace_copies("cg", [cut, wire], POLICY, contained=0.35)
+        assert (row.origin_article_id, row.copy_article_id) == ("z-wire", "a-efe")
+    # a date still comes first: the earlier text is the origin, whatever its length
+    wire, cut = _member("z-wire", WIRE, published_at=2 * HOUR), _member("a-efe", CUT, source="EFE", published_at=HOUR)
+    assert trace_copies("cg", [cut, wire], POLICY, contained=0.35)[0].origin_article_id == "a-efe"
 
 
 def test_first_by_language():
@@ -104,7 +129,7 @@ def test_group_copies_emits_copy_rows():
                _member("lone", "otro texto que no se parece a nada " * 4)]
     with TestPipeline() as p:
         groups = {"members": p | "M" >> beam.Create(members),
-                  "roots": p | "R" >> beam.Create([("efe-1", "efe-1"), ("out-1", "efe-1")])} | GroupCopies(POLICY)
+                  "roots": p | "R" >> beam.Create([("efe-1", "efe-1"), ("out-1", "efe-1")])} | GroupCopies(POLICY, contained=0.35)
         rows = groups | beam.FlatMap(copy_rows)
         assert_that(rows | beam.Map(lambda r: (r["copy_group_id"].startswith("cg-"), r["origin_article_id"],
                                                r["copy_article_id"], r["lag_seconds"], r["credit_removed"])),
@@ -125,20 +150,20 @@ def test_edge_cases_of_each_edit_and_of_similarity():
     no_profile = dataclasses.replace(origin, profile=None)
     cut_uncredited = dataclasses.replace(origin, profile=ContentProfile(length=10, credited=False, cut=True))
     for a, b in ((no_profile, cut_uncredited), (cut_uncredited, no_profile)):
-        assert not truncated(a, b) and not credit_removed(a, b)
+        assert not truncated(a, b, 0.35) and not credit_removed(a, b)
 
     def profiled(length, cut):
         return dataclasses.replace(origin, profile=ContentProfile(length=length, credited=True, cut=cut))
 
-    assert truncated(profiled(100, False), profiled(99, True))
-    assert not truncated(profiled(100, False), profiled(100, True))  # cut, but not shorter
-    assert not truncated(profiled(100, False), profiled(50, False))  # shorter, but not cut: paragraphs dropped
+    assert truncated(profiled(100, False), profiled(99, True), 0.35)
+    assert not truncated(profiled(100, False), profiled(100, True), 0.35)  # cut, but not shorter
+    assert not truncated(profiled(100, False), profiled(50, False), 0.35)  # shorter, but not cut: paragraphs dropped
 
 
 def test_copy_rows_name_both_sources_and_firsts_name_theirs():
     origin = _member("o", ORIGINAL, source="EFE", published_at=1 * HOUR)
     copy = _member("c", ORIGINAL, source="Outlet", published_at=2 * HOUR)
-    (row,) = trace_copies("g", [copy, origin], POLICY)
+    (row,) = trace_copies("g", [copy, origin], POLICY, contained=0.35)
     assert (row.origin_source, row.copy_source) == ("EFE", "Outlet")
     assert first_by_language([copy, origin], POLICY) == [
         {"language": "es", "article_id": "o", "source": "EFE", "published_at": 1 * HOUR}]

@@ -1,6 +1,7 @@
 """The whole pipeline on seeds/, with the real model, as `make run` runs it."""
 
 import json
+import re
 from collections import defaultdict
 
 import pyarrow.parquet as pq
@@ -141,3 +142,25 @@ def test_eval_scores_rated_pairs(seeds_run, capsys, tmp_path):
     assert main(["eval", "--pairs", str(pairs), "--output", str(seeds_run), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["cross-language"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "pairs": 2, "positives": 1}
+
+
+def test_a_cut_copy_of_a_wire_text_is_found_by_containment(tmp_path, seed_records, model_name):
+    """A newspaper keeps a wire story's first 75 words: too little alike for Jaccard at the default
+    threshold, but contained in the wire text, so one copy group, the wire text the origin, the copy truncated."""
+    from conftest import run_pipeline
+
+    wire = next(r for r in seed_records if r["id"] == "tsur-0002")
+    word_76 = [m.start() for m in re.finditer(r"\S+", wire["body"])][75]
+    cut = {**wire, "id": "diario-1", "source": "Diario", "title": "Un titular propio",
+           "published_at": "2030-01-01T00:00:00Z", "body": wire["body"][:word_76].rstrip()}
+    other = next(r for r in seed_records if r["id"] == "efe-0004")
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({k: r.get(k) for k in ("id", "source", "language", "published_at", "title", "body")},
+                                       ensure_ascii=False) + "\n" for r in (wire, cut, other)), encoding="utf-8")
+    out = run_pipeline([path], tmp_path / "out", model_name)
+    articles = _articles(out)
+    assert articles["diario-1"]["copy_group_id"] == articles["tsur-0002"]["copy_group_id"]
+    assert articles["efe-0004"]["copy_group_id"] != articles["tsur-0002"]["copy_group_id"]
+    (row,) = pq.read_table(out / "copies").to_pylist()
+    assert (row["origin_article_id"], row["copy_article_id"]) == ("tsur-0002", "diario-1")
+    assert row["similarity"] < 0.3 <= 0.35 <= row["containment"] and row["truncated"]

@@ -32,7 +32,7 @@ def _article(article_id, story, group, source, language, published_at, canonical
 def _copy(group, origin, copy, origin_source, copy_source, lag_hours, truncated=False):
     return {"copy_group_id": group, "origin_article_id": origin, "copy_article_id": copy,
             "origin_source": origin_source, "copy_source": copy_source,
-            "lag_seconds": None if lag_hours is None else lag_hours * 3600.0, "similarity": 0.8,
+            "lag_seconds": None if lag_hours is None else lag_hours * 3600.0, "similarity": 0.8, "containment": 0.9,
             "truncated": truncated, "headline_changed": True, "credit_removed": False}
 
 

@@ -6,7 +6,8 @@ import pytest
 from newsdedup.normalize import FurnitureStripper, clean, matching_text
 from newsdedup.pipeline.config import Config
 from newsdedup.shingle import shingles
-from newsdedup.simulate import EDIT_KINDS, generate_corpus, kept_share, paragraphs, reprint, simulate_reprints
+from newsdedup.simulate import (EDIT_KINDS, HARSH_EDITS, generate_corpus, kept_share, paragraphs, random_edits, reprint,
+                                simulate_reprints)
 
 CFG = Config().normalize
 STRIPPER = FurnitureStripper.from_config(CFG.furniture_patterns, CFG.agencies)
@@ -70,6 +71,29 @@ def test_each_edit_kind_does_what_it_says(originals, kind):
         assert len(after) == len(before) and copy["body"] != article["body"]
     if kind in ("drop_paragraphs", "lead_trim", "truncate", "typos"):
         assert 0.2 < copy["kept"] < 1.0
+    if kind == "cut":  # the lead, then whole sentences from the start of the rest: at 0.8, a fifth of it or a sentence more
+        lines = copy["body"].split("\n")
+        assert lines[0] == before[0] and len(lines) == 2
+        rest, kept_rest = " ".join(before[1:]).split(), lines[1].split()
+        assert kept_rest == rest[: len(kept_rest)] and 0.2 <= len(kept_rest) / len(rest) < 0.5  # whole sentences
+    if kind == "paraphrase":  # words kept, but a fifth of the sentences reworded: their word 3-grams are new
+        assert len(after) == len(before) and 0.8 < copy["kept"] < 1.0
+        assert _jaccard(copy, article) < 0.9
+    if kind == "merge":  # fewer paragraphs, the same words in the same order
+        assert len(after) < len(before) and _match(copy) == _match(article) and copy["kept"] == 1.0
+
+
+def test_cut_keeps_half_to_a_fifth_of_the_rest(originals):
+    article = max(originals, key=lambda r: len(r["body"]))
+    kept = [reprint(article, random.Random(1), "x", s, ["cut"])["kept"] for s in (0.0, 0.2, 0.5, 0.8)]
+    assert kept == sorted(kept, reverse=True) and kept[0] < 0.65 and kept[-1] > 0.15
+
+
+def test_random_edits_add_the_harsh_ones_only_when_asked():
+    plain = [random_edits(random.Random(k)) for k in range(200)]
+    assert not {e for edits in plain for e in edits} & set(HARSH_EDITS)
+    harsh = [random_edits(random.Random(k), harsh=True) for k in range(200)]
+    assert {e for edits in harsh for e in edits} >= set(HARSH_EDITS)
 
 
 def test_strength_controls_how_much_text_is_lost(originals):

@@ -31,7 +31,7 @@ from newsdedup.transforms.fingerprint import Fingerprint
 from newsdedup.transforms.group_copies import GroupCopies, build_group
 from newsdedup.transforms.link_copies import LinkCopies
 from newsdedup.transforms.read import ReadArticles, SplitFiles
-from newsdedup.transforms.scratch import load_strings_and_array, save_strings_and_array
+from newsdedup.transforms.scratch import load_strings_and_arrays, save_strings_and_arrays
 from newsdedup.transforms import write_tables
 from newsdedup.transforms.write_tables import WriteTable
 
@@ -96,24 +96,27 @@ def test_find_copy_pairs_and_link_copies(tmp_path):
         roots = pair_lists | LinkCopies()
         assert_that(roots, equal_to([("a", "a"), ("b", "a")]), label="roots")
     # one signature block per batch, ids with it
-    blocks = sorted(load_strings_and_array(str(f)) for f in tmp_path.iterdir())
+    blocks = sorted((load_strings_and_arrays(str(f), 3) for f in tmp_path.iterdir()), key=lambda b: b[0])
     assert [ids for ids, _ in blocks] == [["a"], ["b", "c"]]
-    assert all(np.array_equal(sigs, np.stack([m.signature for m in members if m.article_id in ids])) for ids, sigs in blocks)
+    assert all(np.array_equal(sigs, np.stack([m.signature for m in members if m.article_id in ids]))
+               for ids, (sigs, _, _) in blocks)
 
 
-def test_strings_and_an_array_round_trip_through_one_file(tmp_path):
+def test_strings_and_arrays_round_trip_through_one_file(tmp_path):
     ids = ["efe-1", "", "Ñandú/ü\n\x1f", "x" * 1000]
     sigs = np.arange(4 * 128, dtype=np.uint64).reshape(4, 128)
-    path = save_strings_and_array(str(tmp_path / "blocks" / "b.npy"), ids, sigs)
-    loaded_ids, loaded = load_strings_and_array(path)
+    sizes = np.array([3, 0, 7, 9], dtype=np.int64)
+    path = save_strings_and_arrays(str(tmp_path / "blocks" / "b.npy"), ids, [sigs, sizes])
+    loaded_ids, (loaded, loaded_sizes) = load_strings_and_arrays(path, 2)
     assert loaded_ids == ids and np.array_equal(loaded, sigs) and loaded.dtype == np.uint64
+    assert np.array_equal(loaded_sizes, sizes)
 
 
 def test_group_copies_chooses_the_canonical():
     members = [_member("a", BODY, source="teleSUR"), _member("b", BODY, source="EFE"), _member("c", "other text")]
     with TestPipeline() as p:
         groups = {"members": p | "M" >> beam.Create(members), "roots": p | "R" >> beam.Create([("a", "a"), ("b", "a")])} \
-            | GroupCopies(POLICY)
+            | GroupCopies(POLICY, contained=0.35)
         assert_that(groups | beam.Map(lambda g: (g.canonical.article_id, [m.article_id for m, _ in g.members])),
                     equal_to([("b", ["a", "b"]), ("c", ["c"])]))
 
@@ -122,7 +125,7 @@ def test_only_a_group_canonical_keeps_its_lead_and_names():
     """Groups wait for the stories in the runner: members carry only what the output rows need."""
     members = [dataclasses.replace(_member(i, BODY, source=s), entities=np.arange(3, dtype=np.uint64))
                for i, s in (("a", "teleSUR"), ("b", "EFE"))]
-    group = build_group(members, POLICY)
+    group = build_group(members, POLICY, contained=0.35)
     assert group.canonical.embed_text == BODY and group.canonical.entities is not None
     assert group.canonical.signature is None
     assert [(m.article_id, m.title, m.embed_text, m.entities, m.signature) for m, _ in group.members] == \

@@ -106,7 +106,7 @@ class Deduplicate(beam.PTransform):
                  | "FindCopyPairs" >> FindCopyPairs(config.copies, FileSystems.join(scratch, "signatures"))
                  | "LinkCopies" >> LinkCopies())
         members = described.members | "Members" >> beam.FlatMap(lambda batch: batch)
-        groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy)
+        groups = {"members": members, "roots": roots} | "GroupCopies" >> GroupCopies(policy, contained=config.copies.containment)
         stories = (groups
                    | "EmbedGroups" >> EmbedGroups(config.stories, policy, FileSystems.join(scratch, "vectors"))
                    | "ClusterStories" >> ClusterStories(config.stories))

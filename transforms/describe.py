@@ -56,6 +56,7 @@ class _Describe(CountingDoFn):
             signature=signed.signature,
             profile=normalize.content_profile(cleaned, self._credit),
             entities=entities.entity_hashes(f"{article.title}\n{cleaned.content[: cfg.normalize.max_chars]}"),
+            shingles=signed.shingles,
         )
 
 

@@ -27,8 +27,9 @@ import numpy as np
 
 from newsdedup import lsh
 from newsdedup.arrays import sorted_unique
+from newsdedup.containment import UNDATED, CopyRule
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
-from newsdedup.transforms.scratch import load_strings_and_array, save_strings_and_array
+from newsdedup.transforms.scratch import load_strings_and_arrays, save_strings_and_arrays
 
 PARTITIONS = 32
 _PARTITION = np.min_scalar_type(PARTITIONS - 1)  # the dtype a partition number travels in
@@ -42,9 +43,15 @@ def _block_file(directory: str, name: str) -> str:
     return FileSystems.join(directory, f"{name}.npy")
 
 
+def _published_at(member) -> int:
+    published = member.article.published_at if hasattr(member, "article") else member.published_at
+    return UNDATED if published is None else published
+
+
 class _Block(CountingDoFn):
     """A batch of signed articles (``Signed`` or ``Member``) -> its signature block's file and its band hashes per
-    partition."""
+    partition. The block keeps each article's shingle count and date beside its signature: verification
+    judges containment and who came first from them."""
 
     def __init__(self, bands: int, rows: int, blocks_dir: str) -> None:
         self._bands, self._rows, self._blocks_dir = bands, rows, blocks_dir
@@ -58,7 +65,9 @@ class _Block(CountingDoFn):
         ids = tuple(m.article_id for m in signed)
         block = hashlib.sha1("\x1f".join(ids).encode()).hexdigest()[:20]
         sigs = np.stack([m.signature for m in signed])
-        save_strings_and_array(_block_file(self._blocks_dir, block), ids, sigs)
+        sizes = np.array([m.shingles for m in signed], dtype=np.int64)
+        dates = np.array([_published_at(m) for m in signed], dtype=np.int64)
+        save_strings_and_arrays(_block_file(self._blocks_dir, block), ids, [sigs, sizes, dates])
         hashes = lsh.band_hashes(sigs, self._bands, self._rows).ravel()
         rows = np.repeat(np.arange(len(signed), dtype=np.int32), self._bands)
         order = np.array([_id_hash(i) for i in ids], dtype=np.uint64)[rows]
@@ -135,18 +144,18 @@ def _show(item, blocks_dir: str):
     """A block shows each verification partition its rows that pairs there need, each row once."""
     name, needs = item
     needs = list(needs)
-    ids, sigs = load_strings_and_array(_block_file(blocks_dir, name))
+    ids, (sigs, sizes, dates) = load_strings_and_arrays(_block_file(blocks_dir, name), 3)
     where, rows = _unique_pairs(np.concatenate([w for _, w in needs]), np.concatenate([r for r, _ in needs]), len(ids))
     for lo, hi in _runs(where):
         mine = rows[lo:hi]
-        yield int(where[lo]), (name, mine, [ids[i] for i in mine], sigs[mine])
+        yield int(where[lo]), (name, mine, [ids[i] for i in mine], sigs[mine], sizes[mine], dates[mine])
 
 
 class _Verify(CountingDoFn):
-    """One verification partition: its pairs meet their signatures; pairs at or above the threshold leave, as one list."""
+    """One verification partition: its pairs meet their signatures; pairs the ``CopyRule`` accepts leave, as one list."""
 
-    def __init__(self, threshold: float) -> None:
-        self._threshold = threshold
+    def __init__(self, rule: CopyRule) -> None:
+        self._rule = rule
         self.pairs = StageCounter("pairs_verified")
         self.candidates = StageCounter("candidate_pairs")
 
@@ -155,11 +164,11 @@ class _Verify(CountingDoFn):
         shown, pairs = sorted(joined["shown"], key=lambda s: s[0]), list(joined["pairs"])
         if not shown or not pairs:
             return
-        number = {name: i for i, (name, _, _, _) in enumerate(shown)}
-        width = int(max(rows.max() for _, rows, _, _ in shown)) + 1
-        known = np.concatenate([number[name] * width + rows.astype(np.int64) for name, rows, _, _ in shown])
-        ids = [i for _, _, block_ids, _ in shown for i in block_ids]
-        sigs = np.concatenate([s for _, _, _, s in shown])
+        number = {name: i for i, (name, *_) in enumerate(shown)}
+        width = int(max(rows.max() for _, rows, *_ in shown)) + 1
+        known = np.concatenate([number[name] * width + rows.astype(np.int64) for name, rows, *_ in shown])
+        ids = [i for _, _, block_ids, *_ in shown for i in block_ids]
+        sigs, sizes, dates = (np.concatenate([s[k] for s in shown]) for k in (3, 4, 5))
         firsts, seconds = [], []
         for used, codes_a, rows_a, codes_b, rows_b in pairs:
             numbers = np.array([number[name] for name in used], dtype=np.int64)
@@ -169,8 +178,9 @@ class _Verify(CountingDoFn):
                                         np.searchsorted(known, np.concatenate(seconds)), len(known))
         self.candidates.inc(len(firsts))
         similarity = np.count_nonzero(sigs[firsts] == sigs[seconds], axis=1) / sigs.shape[1]
+        copies = self._rule.copies(similarity, sizes[firsts], sizes[seconds], dates[firsts], dates[seconds])
         verified = []
-        for k in np.flatnonzero(similarity >= self._threshold):
+        for k in np.flatnonzero(copies):
             id_a, id_b = ids[firsts[k]], ids[seconds[k]]
             verified.append((id_a, id_b, float(similarity[k])) if id_a < id_b else (id_b, id_a, float(similarity[k])))
         if verified:
@@ -178,8 +188,17 @@ class _Verify(CountingDoFn):
             yield sorted(verified)
 
 
+def copy_rule(copies_config) -> CopyRule:
+    """The ``CopyRule`` a ``CopiesConfig`` spells out."""
+    cfg = copies_config
+    return CopyRule(cfg.threshold, cfg.containment, cfg.min_length_ratio, cfg.min_shingles)
+
+
 class FindCopyPairs(beam.PTransform):
     """Lists of ``Signed`` or ``Member`` -> lists of verified copy pairs ``(article_a, article_b, jaccard)``, each pair once.
+
+    Bands are tuned for ``lsh_threshold``, below the Jaccard threshold, so that cut copies (high containment, low
+    Jaccard) become candidates; verification applies ``copy_rule``.
 
     Signature blocks land in files under ``blocks_dir``, which the caller removes after the run.
     """
@@ -191,7 +210,7 @@ class FindCopyPairs(beam.PTransform):
 
     def expand(self, batches):
         cfg = self._cfg
-        bands, rows = lsh.lsh_params(cfg.threshold, cfg.num_perm)
+        bands, rows = lsh.lsh_params(cfg.lsh_threshold, cfg.num_perm)
         candidates = (
             batches
             | "Band" >> beam.ParDo(_Block(bands, rows, self._blocks_dir))
@@ -202,5 +221,5 @@ class FindCopyPairs(beam.PTransform):
         return (
             {"shown": shown, "pairs": candidates.pairs}
             | "JoinPairs" >> beam.CoGroupByKey()
-            | "Verify" >> beam.ParDo(_Verify(cfg.threshold))
+            | "Verify" >> beam.ParDo(_Verify(copy_rule(cfg)))
         )

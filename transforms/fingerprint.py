@@ -52,7 +52,7 @@ class _Fingerprint(CountingDoFn):
                                              max_chars)
         self.signed.inc(len(ready))
         if ready:
-            yield [Signed(article, cleaned, sig.copy() if count else None)
+            yield [Signed(article, cleaned, sig.copy() if count else None, int(count))
                    for (article, cleaned), sig, count in zip(ready, sigs, counts)]
 
 

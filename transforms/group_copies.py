@@ -16,12 +16,13 @@ from newsdedup.transforms.counting import CountingDoFn, StageCounter
 _LINKED = "linked"
 
 
-def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
+def build_group(members: list[Member], policy: CanonicalPolicy, *, contained: float) -> CopyGroup:
     """The group, its canonical and who copied whom.
 
     Signatures and edit profiles are used here and dropped; the lead and the
     names only the canonical's are used (embedding, story clustering), so the
-    members keep what the output rows need. A runner holds every group until
+    members keep what the output rows need (``contained``: ``copies.containment``, for ``truncated``).
+    A runner holds every group until
     stories are known, a million of them in a 1M-article archive.
     """
     canonical = policy.choose(members)
@@ -34,34 +35,34 @@ def build_group(members: list[Member], policy: CanonicalPolicy) -> CopyGroup:
         canonical=dataclasses.replace(canonical, signature=None),
         members=tuple(scored),
         published_at=min(dated) if dated else None,
-        copies=trace_copies(group_id, members, policy),
+        copies=trace_copies(group_id, members, policy, contained=contained),
     )
 
 
 class _Route(CountingDoFn):
     """An article no pair names is a group of one at once; the others go to their root."""
 
-    def __init__(self, policy: CanonicalPolicy):
-        self._policy = policy
+    def __init__(self, policy: CanonicalPolicy, contained: float):
+        self._policy, self._contained = policy, contained
         self.groups = StageCounter("copy_groups")
 
     def process(self, member: Member, roots: dict):
         root = roots.get(member.article_id)
         if root is None:
             self.groups.inc()
-            yield build_group([member], self._policy)
+            yield build_group([member], self._policy, contained=self._contained)
         else:
             yield TaggedOutput(_LINKED, (root, member))
 
 
 class _BuildGroup(CountingDoFn):
-    def __init__(self, policy: CanonicalPolicy):
-        self._policy = policy
+    def __init__(self, policy: CanonicalPolicy, contained: float):
+        self._policy, self._contained = policy, contained
         self.groups = StageCounter("copy_groups")
 
     def process(self, item):
         self.groups.inc()
-        yield build_group(list(item[1]), self._policy)
+        yield build_group(list(item[1]), self._policy, contained=self._contained)
 
 
 class GroupCopies(beam.PTransform):
@@ -75,12 +76,13 @@ class GroupCopies(beam.PTransform):
     inputs, the join, the gathering by root), 2 KB each.
     """
 
-    def __init__(self, policy: CanonicalPolicy):
+    def __init__(self, policy: CanonicalPolicy, *, contained: float):
         super().__init__()
-        self._policy = policy
+        self._policy, self._contained = policy, contained
 
     def expand(self, inputs):
-        routed = inputs["members"] | "Route" >> beam.ParDo(_Route(self._policy), AsDict(inputs["roots"])).with_outputs(
-            _LINKED, main="alone")
-        shared = routed[_LINKED] | "Gather" >> beam.GroupByKey() | "Canonical" >> beam.ParDo(_BuildGroup(self._policy))
+        routed = inputs["members"] | "Route" >> beam.ParDo(_Route(self._policy, self._contained),
+                                                           AsDict(inputs["roots"])).with_outputs(_LINKED, main="alone")
+        shared = routed[_LINKED] | "Gather" >> beam.GroupByKey() | "Canonical" >> beam.ParDo(
+            _BuildGroup(self._policy, self._contained))
         return (routed.alone, shared) | "AllGroups" >> beam.Flatten()

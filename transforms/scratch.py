@@ -28,18 +28,19 @@ def load_arrays(path: str, count: int) -> list[np.ndarray]:
         return [np.load(stream, allow_pickle=False) for _ in range(count)]
 
 
-def save_strings_and_array(path: str, strings: Sequence[str], array: np.ndarray) -> str:
-    """Strings (as UTF-8 lengths and bytes, no fixed width) and an array in one file."""
+def save_strings_and_arrays(path: str, strings: Sequence[str], arrays: Sequence[np.ndarray]) -> str:
+    """Strings (as UTF-8 lengths and bytes, no fixed width) and arrays in one file."""
     encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
     lengths = np.array([len(e) for e in encoded], dtype=np.int64)
-    return save_arrays(path, [lengths, np.frombuffer(b"".join(encoded), dtype=np.uint8), array])
+    return save_arrays(path, [lengths, np.frombuffer(b"".join(encoded), dtype=np.uint8), *arrays])
 
 
-def load_strings_and_array(path: str) -> tuple[list[str], np.ndarray]:
-    lengths, data, array = load_arrays(path, 3)
+def load_strings_and_arrays(path: str, count: int) -> tuple[list[str], list[np.ndarray]]:
+    """What ``save_strings_and_arrays`` wrote, with its ``count`` arrays."""
+    lengths, data, *arrays = load_arrays(path, 2 + count)
     ends = np.cumsum(lengths).tolist()
     raw = data.tobytes()
-    return [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends[:-1]], ends)], array
+    return [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends[:-1]], ends)], arrays
 
 
 def files_under(directory: str) -> list[str]:
