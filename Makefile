@@ -10,7 +10,7 @@ MODEL  := $(VENV)/share/newsdedup/models/multilingual-e5-small
 FIND_LINKS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
 OUT    ?= out/seeds
 
-.PHONY: install chromium run report test bench eval mutate clean
+.PHONY: install chromium run report test lint bench eval mutate clean
 
 install: $(VENV)/.installed $(MODEL)/modules.json $(MODEL)/onnx/export.json chromium
 
@@ -50,6 +50,10 @@ $(OUT)/manifest.json:
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# ruff.toml's rules (a test runs the same check, so `make test` and CI hold to it).
+lint: install
+	$(BIN)/ruff check .
 
 # A benchmark, not a test: simulated corpora, every stage timed, BENCHMARKS.md written.
 SIZE ?= 10000,100000

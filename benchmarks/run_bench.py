@@ -319,7 +319,7 @@ def render(results: dict, sizes: list[int]) -> str:
         cp = results["sizes"][str(size)].get("copy_path")
         if not cp:
             continue
-        rate = lambda job: f"{cp[job]['docs_per_s']:,.0f}" if job in cp else "not run"  # noqa: E731
+        rate = lambda job, cp=cp: f"{cp[job]['docs_per_s']:,.0f}" if job in cp else "not run"  # noqa: E731
         rss = " / ".join(f"{cp[job]['peak_rss_gb']:.2f}" if job in cp else "–" for job in ("ours", "described", "baseline"))
         speedup = f"{cp['speedup']:.1f}×" if "speedup" in cp else "–"
         lines.append(f"| {size:,} | {rate('ours')} | {rate('described')} | {rate('baseline')} | {speedup} | {rss} GiB |")

@@ -54,7 +54,8 @@ class NormalizeConfig:
         r"(?im)^[^\S\n]*\(?\s*(?:with information from|con información de|with reporting by|con reporte de)\b.*$",
         r"(?m)^[^\S\n]*\(?\s*{agency}\s*\)?\s*$",
         # "RELATED:" blocks: the label line and the headline after it
-        r"(?im)^[^\S\n]*(?:related|relacionad[oa]s?|lea también|read also|read more|see also|más información)\s*:[^\n]*\n(?:[^\S\n]*\n)*[^\n]*$",
+        r"(?im)^[^\S\n]*(?:related|relacionad[oa]s?|lea también|read also|read more|see also|más información)"
+        r"\s*:[^\n]*\n(?:[^\S\n]*\n)*[^\n]*$",
         # Photo captions and credits: "Photo: EFE", "Foto: EFE/Archivo", "X/ @user"
         r"(?im)^[^\S\n]*(?:photo|foto|image|imagen|video|vídeo)\s*:.*$",
         r"(?m)^[^\S\n]*(?:X|Twitter|Instagram|Facebook)\s*/\s*@\w+[^\n]*$",

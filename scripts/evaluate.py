@@ -80,7 +80,8 @@ def distinct_originals(records: list[dict], stripper: FurnitureStripper, limit: 
     """
     kept, sets = [], []
     for record in records:
-        grams = set(shingles(matching_text(record.get("title") or "", clean(record.get("body") or "", stripper, 20_000), 20_000), "word", 3))
+        body = clean(record.get("body") or "", stripper, 20_000)
+        grams = set(shingles(matching_text(record.get("title") or "", body, 20_000), "word", 3))
         if len(grams) < 20:
             continue
         if all(len(grams & s) / min(len(grams), len(s)) < limit for s in sets):

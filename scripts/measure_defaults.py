@@ -51,7 +51,8 @@ def copy_separation(records: list[dict]) -> None:
 
 
 def story_sweep(name: str, records: list[dict], model) -> None:
-    texts = [CONFIG.stories.query_prefix + lead(r.get("title") or "", clean(r.get("body") or "", STRIPPER, 20_000), CONFIG.stories.lead_chars)
+    texts = [CONFIG.stories.query_prefix
+             + lead(r.get("title") or "", clean(r.get("body") or "", STRIPPER, 20_000), CONFIG.stories.lead_chars)
              for r in records]
     started = time.perf_counter()
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)

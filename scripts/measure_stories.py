@@ -30,9 +30,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from newsdedup.cluster import cluster_stories
-from newsdedup.stories.lifetime import Lifetime
 from newsdedup.entities import entity_hashes
-from newsdedup.evaluate import cross_group_pairwise_scores, pair_scores, pairwise_scores
+from newsdedup.evaluate import pair_scores, pairwise_scores
 from newsdedup.normalize import FurnitureStripper, clean, lead
 from newsdedup.pipeline.config import load_config
 from newsdedup.records import parse_datetime
@@ -58,7 +57,8 @@ def copy_groups(input_path: Path, run: Path) -> dict[str, tuple[str, bool]]:
 
 def embed(texts: list[str], cache: Path, model_box: list) -> np.ndarray:
     cfg = CONFIG.stories
-    digest = hashlib.sha1("\x00".join([cfg.model, cfg.backend, cfg.query_prefix, str(cfg.max_seq_length)] + texts).encode()).hexdigest()[:16]
+    key = [cfg.model, cfg.backend, cfg.query_prefix, str(cfg.max_seq_length)] + texts
+    digest = hashlib.sha1("\x00".join(key).encode()).hexdigest()[:16]
     path = cache.with_name(f"{cache.name}-{digest}.npy")
     if path.exists():
         return np.load(path)

@@ -14,7 +14,7 @@ import newsdedup
 from newsdedup import Deduplicate, dedupe
 from newsdedup.pipeline.config import ConfigError, load_config
 
-from conftest import SEEDS, read_tables
+from conftest import read_tables
 
 pytestmark = pytest.mark.slow  # each runs the pipeline with the model
 

@@ -18,7 +18,8 @@ def _story(member):
 def test_first_sentence():
     assert first_sentence("U.S. officials said on Monday the talks would resume. Then more.") == \
         "U.S. officials said on Monday the talks would resume."  # "U.S." is too short to be a sentence
-    assert first_sentence("中国政府今天宣布新的经济刺激计划，以应对放缓的增长。第二句。") == "中国政府今天宣布新的经济刺激计划，以应对放缓的增长。"
+    chinese = "中国政府今天宣布新的经济刺激计划，以应对放缓的增长。"
+    assert first_sentence(chinese + "第二句。") == chinese
     assert first_sentence("Is it   over?  Not\nyet, the court says; it rules tomorrow. More.") == \
         "Is it over? Not yet, the court says; it rules tomorrow."  # whitespace collapsed
     long = first_sentence("word " * 100)

@@ -178,7 +178,7 @@ def test_credits_and_cuts_are_looked_for_in_a_short_last_paragraph_only():
     lead_text = "The council approved the plan on Monday after a long debate about costs and the schedule of works. " * 2
     more = "Work will start in spring and last two years, officials said, adding that residents were consulted. " * 2
 
-    def profile(body, stripper=FurnitureStripper.from_config([], [])):
+    def profile(body, stripper=FurnitureStripper.from_config([], [])):  # noqa: B008 - built once, never changed
         return content_profile(clean(body, stripper, 20_000), credit)
 
     assert profile(f"{lead_text}\n\n— Reuters").credited  # two paragraphs, the last a sign-off

@@ -4,7 +4,6 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import apache_beam as beam
 import pyarrow.parquet as pq

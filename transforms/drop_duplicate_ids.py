@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import apache_beam as beam
 from apache_beam.pvalue import AsSingleton, TaggedOutput
