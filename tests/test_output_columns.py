@@ -126,7 +126,8 @@ def test_parquet_schemas_and_metadata(output, seeds_run):
             ["copy_of", "gold_cluster", "section", "translation_of"])
         assert table.schema.remove_metadata().equals(fields), name
     copies = Config().copies
-    assert manifest["lsh"] == dict(zip(("bands", "rows"), lsh_params(copies.threshold, copies.num_perm)))
+    # Bands are tuned for the candidate search (copies.lsh_threshold), below the Jaccard and containment checks.
+    assert manifest["lsh"] == dict(zip(("bands", "rows"), lsh_params(copies.lsh_threshold, copies.num_perm)))
 
 
 @pytest.fixture(scope="module")
