@@ -46,8 +46,9 @@ def _run(folder, reports, model_name):
 
     source = folder / "bursts.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in reports))
-    # Copies need near-identical text here: every report stays a copy group of its own.
-    out = run_pipeline([source], folder / "out", model_name, "--set", "copies.threshold=0.95")
+    # Copies need near-identical text here (by Jaccard and by containment): every report stays a copy group of its own.
+    out = run_pipeline([source], folder / "out", model_name, "--set", "copies.threshold=0.95", "--set",
+                       "copies.containment=0.99")
     return reports, {a["article_id"]: a for a in pq.read_table(out / "articles").to_pylist()}, \
         pq.read_table(out / "stories").to_pylist()
 
