@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -259,6 +260,11 @@ def article_raw(article: Article) -> str:
     return raw_text({"id": article.article_id, "source": article.source, "url": article.url,
                      "language": article.language, "published_at": article.published_at,
                      "title": article.title, "body": article.body, **dict(article.extra)})
+
+
+def record_digest(raw: str) -> str:
+    """The content digest repeated ids, resends and seen articles are decided on: the same text, the same digest."""
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def raw_text(record: Union[dict, str, bytes]) -> str:

@@ -14,7 +14,6 @@ as it was.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -29,7 +28,7 @@ from apache_beam.io.filesystems import FileSystems
 from newsdedup.ids import founding_key
 from newsdedup.incremental import OldId, merge_story_rows, one_hop, reconcile
 from newsdedup.readers import read_records
-from newsdedup.records import RecordError, record_id
+from newsdedup.records import RecordError, record_digest, record_id
 from newsdedup.schema import ARTICLES, COPIES, REJECTS, SORT_KEYS, STORIES, TABLES
 from newsdedup.pipeline.config import Config
 from newsdedup.pipeline.run import (MANIFEST, RunResult, UserError, _commit, _is_local, _prepare_output, _row_counts,
@@ -50,10 +49,6 @@ RETAINED = pa.schema([
 SEEN = pa.schema([pa.field("key", pa.string()), pa.field("digest", pa.string())])
 # Keys that do not change what a run finds: a state made with other values is accepted.
 _FREE = ("runner", "output", "stories.threads", "stories.batch_size")
-
-
-def digest(raw: str) -> str:
-    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _flat(data: dict, prefix: str = "") -> dict:
@@ -163,7 +158,7 @@ def _scan(files: Sequence[str], seen: dict) -> tuple[dict, list, set]:
                     article_id = record_id(raw.record)
                 except RecordError:
                     continue
-                content = digest(raw.raw)
+                content = record_digest(raw.raw)
                 if seen.get(article_id) == content:
                     skip.append(((path, raw.line), (ALREADY_SEEN, f"article {article_id!r} is in the state already, "
                                                                   "with the same content")))
@@ -179,7 +174,7 @@ def _us(table: pa.Table, column: str) -> list:
 
 
 def _reject_key(row: dict) -> str:
-    return "reject:" + digest("\x1f".join([row["file"], str(row["line"]), row["reason"], row["raw"] or ""]))
+    return "reject:" + record_digest("\x1f".join([row["file"], str(row["line"]), row["reason"], row["raw"] or ""]))
 
 
 def _sorted(rows: list[dict], table: str) -> list[dict]:

@@ -16,7 +16,6 @@ path and are never held by the runner.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from typing import Iterator, Sequence
 
@@ -25,7 +24,7 @@ from apache_beam.pvalue import AsSingleton, TaggedOutput
 from apache_beam.transforms.util import WaitOn
 
 from newsdedup.readers import Range, read_range
-from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_id
+from newsdedup.records import Article, RecordError, Reject, article_origin, article_raw, record_digest, record_id
 from newsdedup.versions import Entry, decisions, entry
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 from newsdedup.transforms.read import BATCH_SIZE, ReadArticles, open_file
@@ -44,7 +43,7 @@ def _ids_by_partition(piece: Range) -> Iterator[tuple[int, list[Entry]]]:
                     article_id = record_id(raw.record)
                 except RecordError:
                     continue
-                digest = hashlib.blake2b(raw.raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+                digest = record_digest(raw.raw)
                 claim = entry(article_id, raw.record, digest, piece.path, raw.line)
                 parts.setdefault(zlib.crc32(article_id.encode()) % PARTITIONS, []).append(claim)
     except Exception:  # the reader rejects what cannot be read; the ids read so far still count

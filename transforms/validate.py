@@ -10,13 +10,13 @@ file's line does.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Iterator
 
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
-from newsdedup.records import RETRACTING, Article, RecordError, Reject, article_raw, parse_article, raw_text
+from newsdedup.records import (RETRACTING, Article, RecordError, Reject, article_raw, parse_article, raw_text,
+                               record_digest)
 from newsdedup.transforms.counting import CountingDoFn, StageCounter
 from newsdedup.transforms.read import BATCH_SIZE, REJECTS
 from newsdedup.transforms.record_coder import batch_of
@@ -45,8 +45,8 @@ class _Validate(CountingDoFn):
             self.rejected.inc()
             yield TaggedOutput(REJECTS, Reject(self._source_name, line, err.reason, err.detail, raw))
             return
-        digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        yield article.article_id, (entry(article.article_id, record, digest, self._source_name, line), article)
+        claim = entry(article.article_id, record, record_digest(raw), self._source_name, line)
+        yield article.article_id, (claim, article)
 
 
 class _KeepOnePerId(CountingDoFn):
