@@ -37,7 +37,7 @@ from newsdedup.embedding.model import ModelNotFound, check_backend, resolve_mode
 from newsdedup.reconcile import manifest_counts
 from newsdedup.schema import TABLES
 from newsdedup.pipeline.config import Config
-from newsdedup.pipeline.data_plane_fix import OversizedInput, stream_stage_inputs
+from newsdedup.pipeline.data_plane_fix import OversizedInput
 from newsdedup.pipeline.graph import build, scratch_directory
 from newsdedup.pipeline.options import pipeline_options, runner_for
 from newsdedup.transforms.scratch import files_under, remove_tree
@@ -345,7 +345,6 @@ def execute(source, described_inputs: Sequence[str], output: str, config: Config
     metadata = {"config": config.to_dict(), "model": config.stories.model, "lsh": {"bands": bands, "rows": rows},
                 "versions": _versions()}
 
-    stream_stage_inputs()  # else DirectRunner drops elements of large stage inputs
     memory.keep_releasing_freed_memory()  # DirectRunner's runner is this process
     started = time.monotonic()
     pipeline = beam.Pipeline(runner=runner_for(options), options=options)
